@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Seed corpora for the fuzz targets, from the shared message corpus and the
+# RFC 4475 / RFC 5118 conformance messages (read only; copies go under OUT).
+#
+#   fuzz/seed.sh [SHARED_DIR [OUT_DIR [TARGET...]]]
+#     SHARED_DIR  default ../shared (beside the checkout)
+#     OUT_DIR     default build/fuzz/seeds; writes OUT_DIR/<target>/
+#     TARGET      default: every fuzz/fuzz_*.c
+#
+# fuzz_uri gets the URIs found in those messages (Request-URIs and <...>),
+# fuzz_frame also a stream of every message with keep-alives between them,
+# fuzz_stack also each message wrapped as a raw-message record (op 0,
+# 2-byte little-endian length). Every other target gets the messages as
+# they are.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+shared=${1:-$here/../../shared}
+out=${2:-build/fuzz/seeds}
+shift $(( $# < 2 ? $# : 2 ))
+targets=("$@")
+if ((${#targets[@]} == 0)); then
+  for f in "$here"/fuzz_*.c; do t=$(basename "$f" .c); targets+=("$t"); done
+fi
+
+msgs=()
+for f in "$shared"/corpus/* "$shared"/conformance/*/*.dat; do
+  [[ -f $f ]] && msgs+=("$f")
+done
+if ((${#msgs[@]} == 0)); then
+  echo "seed.sh: no messages under $shared/corpus or $shared/conformance" >&2
+  exit 1
+fi
+
+# name for a copy: <dir>-<file>, so that equal names in two dirs do not clash
+seed_name() { local d; d=$(basename "$(dirname "$1")"); echo "$d-$(basename "$1")"; }
+
+for t in "${targets[@]}"; do
+  dir=$out/$t
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  case $t in
+  fuzz_uri)
+    n=0
+    for f in "${msgs[@]}"; do
+      # Request-URI: second word of a request line; then every <...>
+      { head -n1 "$f" | tr -d '\r' | awk '$3 == "SIP/2.0" { print $2 }'
+        tr -d '\r' < "$f" | grep -ao '<[^<> ]*>' | tr -d '<>' || true
+      } | while IFS= read -r u; do
+        [[ -n $u ]] && printf '%s' "$u" > "$dir/uri-$(printf '%s' "$u" | cksum | cut -d' ' -f1)"
+      done
+      n=$((n + 1))
+    done
+    # a pair for the symmetry check (two URIs split at the first LF)
+    printf 'sip:alice@example.com;transport=udp\nSIP:ALICE@EXAMPLE.COM;Transport=UDP' > "$dir/pair-1"
+    printf 'sip:%%61lice@example.com:5060;lr?subject=x\nsip:alice@example.com:5060;lr?subject=x' > "$dir/pair-2"
+    ;;
+  *)
+    for f in "${msgs[@]}"; do cp "$f" "$dir/$(seed_name "$f")"; done
+    ;;
+  esac
+  case $t in
+  fuzz_frame)
+    for f in "${msgs[@]}"; do cat "$f"; printf '\r\n\r\n'; done > "$dir/stream-all"
+    ;;
+  fuzz_stack)
+    for f in "${msgs[@]}"; do
+      size=$(wc -c < "$f")
+      ((size < 65536)) || continue
+      { printf '\x00'; printf "\\x$(printf %02x $((size & 255)))\\x$(printf %02x $((size >> 8)))"; cat "$f"; } \
+        > "$dir/rec-$(seed_name "$f")"
+    done
+    ;;
+  esac
+  echo "seeds: $dir: $(find "$dir" -type f | wc -l) files"
+done

@@ -1,0 +1,73 @@
+/* zsip error codes. Every function that can fail returns 0 (or a length)
+ * on success and one of these negative values on failure. */
+#ifndef ZSIP_ERR_H
+#define ZSIP_ERR_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum zsip_err {
+	ZSIP_OK = 0,
+
+	/* general */
+	ZSIP_EINVAL = -1,        /* bad argument */
+	ZSIP_ENOMEM = -2,        /* the allocator failed */
+	ZSIP_ENOSPC = -3,        /* output buffer too small */
+	ZSIP_ENOTFOUND = -4,     /* no such header, parameter or object */
+	ZSIP_ELIMIT = -5,        /* a configured cap was reached */
+	ZSIP_ESTATE = -6,        /* not allowed in the current state */
+	ZSIP_ETRANSPORT = -7,    /* the send callback reported a failure */
+	ZSIP_ETIMEOUT = -8,      /* a transaction timed out */
+
+	/* message framing and limits */
+	ZSIP_ETRUNC = -20,       /* the message ends before its header block does */
+	ZSIP_ETOOBIG = -21,      /* message larger than limits.max_msg_size */
+	ZSIP_ETOOMANYHDRS = -22, /* more header fields than limits.max_headers */
+	ZSIP_EHDRTOOLONG = -23,  /* a header field longer than limits.max_header_len */
+
+	/* start line */
+	ZSIP_ESTARTLINE = -30,   /* malformed request or status line */
+	ZSIP_EMETHOD = -31,      /* method is not a token */
+	ZSIP_ERURI = -32,        /* malformed Request-URI */
+	ZSIP_EVERSION = -33,     /* SIP version other than SIP/2.0 */
+	ZSIP_ESTATUS = -34,      /* status code not three digits */
+
+	/* header syntax */
+	ZSIP_EHDRLINE = -40,     /* header line without a valid name and ':' */
+	ZSIP_EVALUE = -41,       /* malformed header value */
+	ZSIP_EPARAM = -42,       /* malformed parameter list */
+	ZSIP_EURI = -43,         /* malformed URI */
+	ZSIP_EURI_HOST = -44,    /* malformed host or port in a URI */
+	ZSIP_ENAMEADDR = -45,    /* malformed name-addr / addr-spec */
+	ZSIP_EVIA = -46,         /* malformed Via */
+	ZSIP_ECSEQ = -47,        /* malformed CSeq (number above 2^32-1, bad method) */
+	ZSIP_ENUMBER = -48,      /* malformed or out-of-range number */
+	ZSIP_EAUTH = -49,        /* malformed authentication header */
+	ZSIP_EFROM = -50,        /* malformed From */
+	ZSIP_ETO = -51,          /* malformed To */
+	ZSIP_ECALLID = -52,      /* malformed Call-ID */
+	ZSIP_EMAXFWD = -53,      /* malformed Max-Forwards (above 255) */
+	ZSIP_ECLEN = -54,        /* malformed or negative Content-Length */
+
+	/* message semantics (RFC 3261 §8.2, §18.3) */
+	ZSIP_ENOVIA = -60,       /* missing Via */
+	ZSIP_ENOFROM = -61,      /* missing From */
+	ZSIP_ENOTO = -62,        /* missing To */
+	ZSIP_ENOCALLID = -63,    /* missing Call-ID */
+	ZSIP_ENOCSEQ = -64,      /* missing CSeq */
+	ZSIP_EMULTI = -65,       /* several values for a single-value header */
+	ZSIP_ECSEQ_METHOD = -66, /* CSeq method differs from the request method */
+	ZSIP_ENOTIMPL = -67,     /* unknown method whose CSeq method differs: answered 501 */
+	ZSIP_EBODY = -68,        /* Content-Length larger than the bytes present */
+	ZSIP_ECLEN_DUP = -69,    /* two Content-Length fields that disagree */
+};
+
+/* A short English description of an error code ("missing Call-ID");
+ * a static string, never NULL. */
+const char *zsip_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

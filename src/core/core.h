@@ -1,0 +1,81 @@
+/* The stack object, shared by the core and the transaction layer.
+ * Internal: the public view is the opaque struct zsip_stack of
+ * zsip/stack.h. */
+#ifndef ZSIPI_CORE_H
+#define ZSIPI_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/mem.h"
+#include "core/timer.h"
+#include "zsip/msg.h"
+#include "zsip/stack.h"
+
+struct zsipi_transport {
+	uint8_t used;
+	uint8_t kind;           /* enum zsip_transport_kind */
+	uint8_t reliable;
+	char token[16];         /* Via transport token: "UDP" ... */
+	char sent_by[ZSIP_ADDR_HOST_MAX + 8];
+};
+
+/* Transactions hashed by branch (or, for RFC 2543 requests, by Call-ID);
+ * chained through zsip_txn.hnext. */
+struct zsipi_table {
+	struct zsip_txn **b;
+	size_t nb;              /* power of two */
+	size_t n;
+};
+
+struct zsip_stack {
+	struct zsipi_mem mem;
+	struct zsipi_timers timers;
+	struct zsipi_table table;
+
+	void *user;
+	int (*send)(void *user, int transport_id, const struct zsip_addr *dst,
+		    const char *buf, size_t len);
+	void (*on_event)(void *user, const struct zsip_event *ev);
+	int (*random)(void *user, void *buf, size_t len);
+	uint64_t rng;
+
+	struct zsip_limits limits;
+	size_t max_txn;
+	uint32_t t1, t2, t4, timer_d, trying, retry_after;
+
+	struct zsipi_transport tp[ZSIP_MAX_TRANSPORTS];
+
+	/* Two work buffers of scratch_cap bytes each, for messages the stack
+	 * writes itself (stateless answers, ACK, 100 Trying, zsip_txn_reply).
+	 * Never held across a callback. */
+	char *scratch;
+	size_t scratch_cap;
+
+	uint64_t now;           /* latest time an entry point was given */
+	int depth;              /* > 0 while an event callback runs */
+	struct zsip_stack_stats st;
+};
+
+#define ZSIPI_SCRATCH_A(s) ((s)->scratch)
+#define ZSIPI_SCRATCH_B(s) ((s)->scratch + (s)->scratch_cap)
+
+/* Moves the stack's clock to now (never back) and returns it. */
+static inline uint64_t zsipi_advance(struct zsip_stack *s, uint64_t now)
+{
+	if (now > s->now)
+		s->now = now;
+	return s->now;
+}
+
+/* The transport, or NULL for an unknown id. */
+const struct zsipi_transport *zsipi_transport(const struct zsip_stack *s, int id);
+/* Calls the send callback; 0 or ZSIP_ETRANSPORT (counted). */
+int zsipi_send(struct zsip_stack *s, int transport_id, const struct zsip_addr *dst,
+	       const char *buf, size_t len);
+/* Hands ev to the TU, if it listens. */
+void zsipi_emit(struct zsip_stack *s, const struct zsip_event *ev);
+/* 64 random bits from the application's source or the seeded generator. */
+uint64_t zsipi_random64(struct zsip_stack *s);
+
+#endif

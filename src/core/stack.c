@@ -1,0 +1,340 @@
+/* The stack object: configuration, transports, the three sans-I/O entry
+ * points (receive, timeout, next deadline), randomness and statistics. */
+#include <string.h>
+
+#include "core/core.h"
+#include "txn/txn.h"
+
+#define DEFAULT_MAX_TXN 4096u
+#define DEFAULT_T1 500u
+#define DEFAULT_T2 4000u
+#define DEFAULT_T4 5000u
+#define DEFAULT_TIMER_D 32000u  /* §17.1.1.2: at least 32 s on unreliable transports */
+#define DEFAULT_TRYING 200u     /* §17.2.1 */
+#define DEFAULT_RETRY_AFTER 5u
+#define DEFAULT_MAX_MSG 65535u
+#define DEFAULT_MAX_HEADER_LEN 8192u
+/* Room for what the stack adds to a message it rewrites (Via stamping,
+ * To tag, Retry-After, Content-Length). */
+#define SCRATCH_SLACK 1024u
+
+int zsip_addr_set(struct zsip_addr *a, const char *host, uint16_t port)
+{
+	if (!a || !host)
+		return ZSIP_EINVAL;
+	size_t n = strlen(host);
+	if (n >= sizeof(a->host))
+		return ZSIP_EINVAL;
+	memcpy(a->host, host, n + 1);
+	a->port = port;
+	return 0;
+}
+
+/* splitmix64: a bijection of its counter, so the stream never repeats within
+ * 2^64 draws and branches from one stack are unique. */
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+uint64_t zsipi_random64(struct zsip_stack *s)
+{
+	uint64_t v;
+	if (s->random && s->random(s->user, &v, sizeof(v)) == 0)
+		return v;
+	return splitmix64(&s->rng);
+}
+
+struct zsip_stack *zsip_stack_new(const struct zsip_config *cfg)
+{
+	if (!cfg || !cfg->send)
+		return NULL;
+	struct zsipi_mem mem;
+	zsipi_mem_init(&mem, &cfg->alloc);
+
+	uint32_t t1 = cfg->t1_ms ? cfg->t1_ms : DEFAULT_T1;
+	uint32_t t2 = cfg->t2_ms ? cfg->t2_ms : DEFAULT_T2;
+	uint32_t t4 = cfg->t4_ms ? cfg->t4_ms : DEFAULT_T4;
+	/* §17.1.2.2: T2 caps intervals that start at T1. 64*T1 must fit the
+	 * 32-bit interval fields. */
+	if (t1 > t2 || t1 > UINT32_MAX / 64)
+		return NULL;
+
+	struct zsip_stack *s = zsipi_mem_alloc(&mem, sizeof(*s));
+	if (!s)
+		return NULL;
+	memset(s, 0, sizeof(*s));
+	s->mem = mem;
+	zsipi_timers_init(&s->timers, &s->mem);
+
+	s->user = cfg->user;
+	s->send = cfg->send;
+	s->on_event = cfg->on_event;
+	s->random = cfg->random;
+	s->rng = cfg->seed;
+	s->limits = cfg->limits;
+	/* zsip_msg_parse takes a zero as a limit of zero; ours means default. */
+	if (!s->limits.max_msg_size)
+		s->limits.max_msg_size = DEFAULT_MAX_MSG;
+	if (!s->limits.max_headers || s->limits.max_headers > ZSIP_MAX_HEADERS)
+		s->limits.max_headers = ZSIP_MAX_HEADERS;
+	if (!s->limits.max_header_len)
+		s->limits.max_header_len = DEFAULT_MAX_HEADER_LEN;
+	s->max_txn = cfg->max_transactions ? cfg->max_transactions : DEFAULT_MAX_TXN;
+	s->t1 = t1;
+	s->t2 = t2;
+	s->t4 = t4;
+	s->timer_d = cfg->timer_d_ms ? cfg->timer_d_ms : DEFAULT_TIMER_D;
+	s->trying = cfg->trying_ms ? cfg->trying_ms : DEFAULT_TRYING;
+	s->retry_after = cfg->retry_after_s ? cfg->retry_after_s : DEFAULT_RETRY_AFTER;
+
+	s->scratch_cap = s->limits.max_msg_size + SCRATCH_SLACK;
+	s->scratch = zsipi_mem_alloc(&s->mem, 2 * s->scratch_cap);
+	/* The first heap slots come with the stack, so a stack's idle
+	 * footprint is all there once it exists. */
+	if (!s->scratch || zsipi_table_init(&s->table, &s->mem) != 0 ||
+	    zsipi_timers_reserve(&s->timers, 64) != 0) {
+		zsip_stack_free(s);
+		return NULL;
+	}
+	zsipi_timers_unreserve(&s->timers, 64);
+	return s;
+}
+
+void zsip_stack_free(struct zsip_stack *s)
+{
+	if (!s)
+		return;
+	/* The heap first: it points into the transactions. */
+	zsipi_timers_fini(&s->timers);
+	for (size_t i = 0; i < s->table.nb; i++) {
+		struct zsip_txn *tx = s->table.b[i];
+		while (tx) {
+			struct zsip_txn *next = tx->hnext;
+			zsipi_mem_free(&s->mem, tx->out, tx->out_cap);
+			zsipi_mem_free(&s->mem, tx, sizeof(*tx) + tx->req_len);
+			tx = next;
+		}
+	}
+	zsipi_table_fini(&s->table, &s->mem);
+	zsipi_mem_free(&s->mem, s->scratch, 2 * s->scratch_cap);
+	struct zsipi_mem mem = s->mem;
+	zsipi_mem_free(&mem, s, sizeof(*s));
+}
+
+/* ------------------------------------------------------------ transports */
+
+static int is_token_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       strchr("-.!%*_+`'~", c) != NULL;
+}
+
+/* sent-by = host [ ":" port ] (§20.42): no white space, separators of the
+ * Via grammar or control characters. */
+static int valid_sent_by(const char *s, size_t n)
+{
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= ' ' || c >= 0x7f || c == ';' || c == ',' || c == '"' || c == '<' || c == '>')
+			return 0;
+	}
+	return 1;
+}
+
+int zsip_stack_add_transport(struct zsip_stack *s, enum zsip_transport_kind kind,
+			     const char *via_token, int reliable, const char *sent_by)
+{
+	if (!s || !sent_by)
+		return ZSIP_EINVAL;
+	const char *token;
+	switch (kind) {
+	case ZSIP_TRANSPORT_UDP: token = "UDP"; break;
+	case ZSIP_TRANSPORT_TCP: token = "TCP"; break;
+	case ZSIP_TRANSPORT_TLS: token = "TLS"; break;
+	case ZSIP_TRANSPORT_OTHER: token = via_token; break;
+	default: return ZSIP_EINVAL;
+	}
+	if (!token || !*token || strlen(token) >= sizeof(s->tp[0].token))
+		return ZSIP_EINVAL;
+	for (const char *p = token; *p; p++)
+		if (!is_token_char(*p))
+			return ZSIP_EINVAL;
+	size_t n = strlen(sent_by);
+	if (n >= sizeof(s->tp[0].sent_by) || !valid_sent_by(sent_by, n))
+		return ZSIP_EINVAL;
+	for (int i = 0; i < ZSIP_MAX_TRANSPORTS; i++) {
+		struct zsipi_transport *tp = &s->tp[i];
+		if (tp->used)
+			continue;
+		tp->used = 1;
+		tp->kind = (uint8_t)kind;
+		tp->reliable = reliable ? 1 : 0;
+		memcpy(tp->token, token, strlen(token) + 1);
+		memcpy(tp->sent_by, sent_by, n + 1);
+		return i;
+	}
+	return ZSIP_ELIMIT;
+}
+
+const struct zsipi_transport *zsipi_transport(const struct zsip_stack *s, int id)
+{
+	if (id < 0 || id >= ZSIP_MAX_TRANSPORTS || !s->tp[id].used)
+		return NULL;
+	return &s->tp[id];
+}
+
+int zsipi_send(struct zsip_stack *s, int transport_id, const struct zsip_addr *dst,
+	       const char *buf, size_t len)
+{
+	if (s->send(s->user, transport_id, dst, buf, len) != 0) {
+		s->st.tx_errors++;
+		return ZSIP_ETRANSPORT;
+	}
+	return 0;
+}
+
+void zsipi_emit(struct zsip_stack *s, const struct zsip_event *ev)
+{
+	if (!s->on_event)
+		return;
+	s->depth++;
+	s->on_event(s->user, ev);
+	s->depth--;
+}
+
+int zsip_stack_send(struct zsip_stack *s, int transport_id, const struct zsip_addr *dst,
+		    const char *buf, size_t len)
+{
+	if (!s || !dst || !buf || !len || !zsipi_transport(s, transport_id))
+		return ZSIP_EINVAL;
+	return zsipi_send(s, transport_id, dst, buf, len);
+}
+
+/* ------------------------------------------------------------ entry points */
+
+int zsip_stack_receive(struct zsip_stack *s, int transport_id, const struct zsip_addr *src,
+		       const char *buf, size_t len, uint64_t now_ms)
+{
+	if (!s || !src || !buf || !len)
+		return ZSIP_EINVAL;
+	if (s->depth)
+		return ZSIP_ESTATE;
+	if (!zsipi_transport(s, transport_id))
+		return ZSIP_EINVAL;
+	uint64_t now = zsipi_advance(s, now_ms);
+
+	struct zsip_msg m;
+	int rc = zsip_msg_parse(&m, buf, len, &s->limits);
+	if (rc < 0) {
+		/* §18.1.2 drops a malformed response; a malformed request is
+		 * answered when it can be (§8.2, §21.4.1). */
+		if (len >= 4 && memcmp(buf, "SIP/", 4) == 0) {
+			s->st.rx_bad_responses++;
+		} else if (zsipi_answer_bad_request(s, transport_id, src, buf, len, rc)) {
+			s->st.rx_bad_answered++;
+		} else {
+			s->st.rx_bad_dropped++;
+		}
+		return rc;
+	}
+	if (m.is_request)
+		return zsipi_rx_request(s, transport_id, src, &m, now);
+	return zsipi_rx_response(s, transport_id, src, &m, now);
+}
+
+int zsip_stack_timeout(struct zsip_stack *s, uint64_t now_ms)
+{
+	if (!s)
+		return ZSIP_EINVAL;
+	if (s->depth)
+		return ZSIP_ESTATE;
+	zsipi_timers_run(&s->timers, zsipi_advance(s, now_ms));
+	return 0;
+}
+
+uint64_t zsip_stack_next_deadline(const struct zsip_stack *s)
+{
+	return s ? zsipi_timers_next(&s->timers) : UINT64_MAX;
+}
+
+/* ------------------------------------------------------------ TU helpers */
+
+int zsip_stack_branch(struct zsip_stack *s, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	if (!s || !out)
+		return ZSIP_EINVAL;
+	if (cap <= ZSIP_BRANCH_LEN)
+		return ZSIP_ENOSPC;
+	uint64_t r = zsipi_random64(s);
+	memcpy(out, ZSIP_BRANCH_COOKIE, 7);
+	for (int i = 0; i < 16; i++)
+		out[7 + i] = hex[(r >> (60 - 4 * i)) & 0xf];
+	out[ZSIP_BRANCH_LEN] = '\0';
+	return ZSIP_BRANCH_LEN;
+}
+
+int zsip_stack_random_token(struct zsip_stack *s, char *out, size_t cap, size_t n)
+{
+	static const char alnum[] =
+		"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	if (!s || !out)
+		return ZSIP_EINVAL;
+	if (cap <= n || n > 0x7fffffff)
+		return ZSIP_ENOSPC;
+	uint64_t r = 0;
+	int left = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (left == 0) {
+			r = zsipi_random64(s);
+			left = 10;      /* 6 bits each; 62 letters, tiny bias */
+		}
+		out[i] = alnum[(r & 63) % 62];
+		r >>= 6;
+		left--;
+	}
+	out[n] = '\0';
+	return (int)n;
+}
+
+int zsip_stack_make_via(struct zsip_stack *s, int transport_id, char *out, size_t cap,
+			int rport)
+{
+	if (!s || !out)
+		return ZSIP_EINVAL;
+	const struct zsipi_transport *tp = zsipi_transport(s, transport_id);
+	if (!tp)
+		return ZSIP_EINVAL;
+	char branch[ZSIP_BRANCH_LEN + 1];
+	zsip_stack_branch(s, branch, sizeof(branch));
+	size_t need = strlen("SIP/2.0/") + strlen(tp->token) + 1 + strlen(tp->sent_by) +
+		      strlen(";branch=") + ZSIP_BRANCH_LEN + (rport ? strlen(";rport") : 0);
+	if (cap <= need)
+		return ZSIP_ENOSPC;
+	char *p = out;
+	p = stpcpy(p, "SIP/2.0/");
+	p = stpcpy(p, tp->token);
+	*p++ = ' ';
+	p = stpcpy(p, tp->sent_by);
+	p = stpcpy(p, ";branch=");
+	p = stpcpy(p, branch);
+	if (rport)
+		p = stpcpy(p, ";rport");
+	return (int)(p - out);
+}
+
+void zsip_stack_stats(const struct zsip_stack *s, struct zsip_stack_stats *out)
+{
+	if (!s || !out)
+		return;
+	*out = s->st;
+	out->txn_active = s->table.n;
+	out->heap_bytes = s->mem.bytes;
+	out->heap_peak = s->mem.peak;
+}

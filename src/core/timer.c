@@ -1,0 +1,147 @@
+/* Binary min-heap of intrusive timers, ordered by (deadline, start order). */
+#include <string.h>
+
+#include "core/timer.h"
+#include "zsip/err.h"
+
+void zsipi_timers_init(struct zsipi_timers *ts, struct zsipi_mem *mem)
+{
+	memset(ts, 0, sizeof(*ts));
+	ts->mem = mem;
+}
+
+void zsipi_timers_fini(struct zsipi_timers *ts)
+{
+	for (size_t i = 0; i < ts->n; i++)
+		ts->heap[i]->pos = 0;
+	zsipi_mem_free(ts->mem, ts->heap, ts->cap * sizeof(*ts->heap));
+	ts->heap = NULL;
+	ts->n = ts->cap = ts->reserved = 0;
+}
+
+static int grow(struct zsipi_timers *ts, size_t want)
+{
+	if (want <= ts->cap)
+		return 0;
+	size_t cap = ts->cap ? ts->cap : 64;
+	while (cap < want)
+		cap *= 2;
+	struct zsipi_timer **h = zsipi_mem_alloc(ts->mem, cap * sizeof(*h));
+	if (!h)
+		return ZSIP_ENOMEM;
+	if (ts->n)
+		memcpy(h, ts->heap, ts->n * sizeof(*h));
+	zsipi_mem_free(ts->mem, ts->heap, ts->cap * sizeof(*ts->heap));
+	ts->heap = h;
+	ts->cap = cap;
+	return 0;
+}
+
+int zsipi_timers_reserve(struct zsipi_timers *ts, size_t k)
+{
+	int rc = grow(ts, ts->reserved + k);
+	if (rc == 0)
+		ts->reserved += k;
+	return rc;
+}
+
+void zsipi_timers_unreserve(struct zsipi_timers *ts, size_t k)
+{
+	ts->reserved = k > ts->reserved ? 0 : ts->reserved - k;
+}
+
+static int earlier(const struct zsipi_timer *a, const struct zsipi_timer *b)
+{
+	if (a->at != b->at)
+		return a->at < b->at;
+	/* seq wraps after 2^32 starts; the signed difference keeps FIFO order
+	 * for timers started within 2^31 of each other. */
+	return (int32_t)(a->seq - b->seq) < 0;
+}
+
+static void place(struct zsipi_timers *ts, size_t i, struct zsipi_timer *t)
+{
+	ts->heap[i] = t;
+	t->pos = (uint32_t)(i + 1);
+}
+
+static void sift_up(struct zsipi_timers *ts, size_t i)
+{
+	struct zsipi_timer *t = ts->heap[i];
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+		if (!earlier(t, ts->heap[parent]))
+			break;
+		place(ts, i, ts->heap[parent]);
+		i = parent;
+	}
+	place(ts, i, t);
+}
+
+static void sift_down(struct zsipi_timers *ts, size_t i)
+{
+	struct zsipi_timer *t = ts->heap[i];
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= ts->n)
+			break;
+		if (c + 1 < ts->n && earlier(ts->heap[c + 1], ts->heap[c]))
+			c++;
+		if (!earlier(ts->heap[c], t))
+			break;
+		place(ts, i, ts->heap[c]);
+		i = c;
+	}
+	place(ts, i, t);
+}
+
+/* Takes heap[i] out and mends the heap. */
+static void remove_at(struct zsipi_timers *ts, size_t i)
+{
+	struct zsipi_timer *t = ts->heap[i];
+	t->pos = 0;
+	ts->n--;
+	if (i == ts->n)
+		return;
+	place(ts, i, ts->heap[ts->n]);
+	if (i > 0 && earlier(ts->heap[i], ts->heap[(i - 1) / 2]))
+		sift_up(ts, i);
+	else
+		sift_down(ts, i);
+}
+
+int zsipi_timer_start(struct zsipi_timers *ts, struct zsipi_timer *t, uint64_t at,
+		      zsipi_timer_fn fn)
+{
+	if (t->pos)
+		remove_at(ts, t->pos - 1);
+	if (ts->n == ts->cap && grow(ts, ts->n + 1) != 0)
+		return ZSIP_ENOMEM;
+	t->at = at;
+	t->fn = fn;
+	t->seq = ts->seq++;
+	ts->heap[ts->n] = t;
+	ts->n++;
+	sift_up(ts, ts->n - 1);
+	return 0;
+}
+
+void zsipi_timer_stop(struct zsipi_timers *ts, struct zsipi_timer *t)
+{
+	if (t->pos)
+		remove_at(ts, t->pos - 1);
+}
+
+uint64_t zsipi_timers_next(const struct zsipi_timers *ts)
+{
+	return ts->n ? ts->heap[0]->at : UINT64_MAX;
+}
+
+void zsipi_timers_run(struct zsipi_timers *ts, uint64_t now)
+{
+	while (ts->n && ts->heap[0]->at <= now) {
+		struct zsipi_timer *t = ts->heap[0];
+		remove_at(ts, 0);
+		t->fn(t, now);
+	}
+}

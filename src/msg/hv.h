@@ -1,0 +1,25 @@
+/* Host and address parsing shared by the URI parser (uri.c) and the
+ * header-value parsers (hdrval.c). Private to the message layer. */
+#ifndef ZSIP_MSG_HV_H
+#define ZSIP_MSG_HV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT, each at
+ * most 255 (RFC 3261 §25.1 as corrected by RFC 5954). Exactly p[0..n).
+ * Returns 0 and the address in out, or -1. */
+int zsipi_ipv4_parse(const char *p, size_t n, uint8_t out[4]);
+
+/* IPv6address without brackets (RFC 4291 §2.2, RFC 5954 §4.1): at most
+ * eight groups of 1-4 HEXDIG, one "::" at most, an optional trailing
+ * IPv4address. Exactly p[0..n). Returns 0 and the address in out, or -1. */
+int zsipi_ipv6_parse(const char *p, size_t n, uint8_t out[16]);
+
+/* host = hostname / IPv4address / IPv6reference (RFC 3261 §25.1), read
+ * from p as far as it goes. Returns the enum zsip_host_type and sets
+ * *after to the first byte past the host, or returns -1 when what is
+ * there is not a valid host. */
+int zsipi_host_parse(const char *p, const char *end, const char **after);
+
+#endif

@@ -1,0 +1,530 @@
+/* URIs: SIP and SIPS (RFC 3261 §19.1, §25.1, IPv6 references per RFC 5118
+ * and RFC 5954), tel (RFC 3966) and other absoluteURI schemes; comparison
+ * (§19.1.4) and %-unescaping. One forward pass over the text; every slice
+ * points into it. */
+#include <limits.h>
+#include <string.h>
+
+#include "msg/hv.h"
+#include "msg/lex.h"
+#include "zsip/msg.h"
+
+static inline struct zsip_str slice(const char *p, const char *e)
+{
+	struct zsip_str s = { p, (size_t)(e - p) };
+	return s;
+}
+
+/* escaped = "%" HEXDIG HEXDIG, at p. */
+static inline int escape_at(const char *p, const char *end)
+{
+	return end - p >= 3 && zsipi_is_hex((unsigned char)p[1]) && zsipi_is_hex((unsigned char)p[2]);
+}
+
+/* Skips bytes of class cls and valid escapes. */
+static const char *span_esc(const char *p, const char *end, unsigned cls)
+{
+	while (p < end) {
+		unsigned char c = (unsigned char)*p;
+		if (zsipi_cc(c) & cls)
+			p++;
+		else if (c == '%' && escape_at(p, end))
+			p += 3;
+		else
+			break;
+	}
+	return p;
+}
+
+/* ------------------------------------------------------------ addresses */
+
+/* The IPv4address that starts at p, or NULL: returns its end. */
+static const char *ipv4_prefix(const char *p, const char *end, uint8_t out[4])
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned v, d;
+		if (i && (p == end || *p++ != '.'))
+			return NULL;
+		if (p == end || (v = (unsigned)((unsigned char)*p - '0')) > 9)
+			return NULL;
+		p++;
+		if (p < end && (d = (unsigned)((unsigned char)*p - '0')) <= 9) {
+			v = v * 10 + d;
+			p++;
+			if (p < end && (d = (unsigned)((unsigned char)*p - '0')) <= 9) {
+				v = v * 10 + d;
+				p++;
+			}
+		}
+		if (v > 255)
+			return NULL;
+		out[i] = (uint8_t)v;
+	}
+	return p;
+}
+
+int zsipi_ipv4_parse(const char *p, size_t n, uint8_t out[4])
+{
+	return ipv4_prefix(p, p + n, out) == p + n ? 0 : -1;
+}
+
+int zsipi_ipv6_parse(const char *p, size_t n, uint8_t out[16])
+{
+	const char *end = p + n;
+	unsigned g[8];
+	int ng = 0, gap = -1; /* gap: index of the group the "::" stands before */
+
+	if (n < 2)
+		return -1;
+	if (p[0] == ':') {
+		if (p[1] != ':')
+			return -1;
+		gap = 0;
+		p += 2;
+	}
+	while (p < end) {
+		const char *h = p;
+		unsigned v = 0;
+		while (p < end && p - h < 5 && zsipi_is_hex((unsigned char)*p))
+			v = v * 16 + zsipi_hexval((unsigned char)*p++);
+		if (p < end && *p == '.') {
+			/* a trailing IPv4address stands for the last two groups */
+			uint8_t v4[4];
+			if (ng > 6 || zsipi_ipv4_parse(h, (size_t)(end - h), v4) < 0)
+				return -1;
+			g[ng++] = (unsigned)v4[0] << 8 | v4[1];
+			g[ng++] = (unsigned)v4[2] << 8 | v4[3];
+			p = end;
+			break;
+		}
+		if (p == h || p - h > 4 || ng == 8)
+			return -1;
+		g[ng++] = v;
+		if (p == end)
+			break;
+		if (*p != ':')
+			return -1;
+		p++;
+		if (p < end && *p == ':') {
+			if (gap >= 0) /* "::" at most once (RFC 4291 §2.2) */
+				return -1;
+			gap = ng;
+			p++;
+		} else if (p == end) {
+			return -1; /* a single trailing ':' */
+		}
+	}
+	/* "::" stands for one or more zero groups */
+	if (gap < 0 ? ng != 8 : ng > 7)
+		return -1;
+	memset(out, 0, 16);
+	int head = gap < 0 ? ng : gap, tail = ng - head;
+	for (int i = 0; i < head; i++) {
+		out[2 * i] = (uint8_t)(g[i] >> 8);
+		out[2 * i + 1] = (uint8_t)g[i];
+	}
+	for (int i = 0; i < tail; i++) {
+		int at = 8 - tail + i;
+		out[2 * at] = (uint8_t)(g[head + i] >> 8);
+		out[2 * at + 1] = (uint8_t)g[head + i];
+	}
+	return 0;
+}
+
+/* host = hostname / IPv4address / IPv6reference (RFC 3261 §25.1).
+ * hostname = *( domainlabel "." ) toplabel [ "." ], a domainlabel being
+ * alphanum with inner '-', a toplabel starting with ALPHA. So a name whose
+ * last label starts with a digit can only be an IPv4address. One pass
+ * checks the labels; IPv4 is checked apart. */
+int zsipi_host_parse(const char *p, const char *end, const char **after)
+{
+	uint8_t a[16];
+	if (p < end && *p == '[') {
+		const char *q = p + 1;
+		while (q < end && (zsipi_is_hex((unsigned char)*q) || *q == ':' || *q == '.'))
+			q++;
+		if (q == end || *q != ']' || zsipi_ipv6_parse(p + 1, (size_t)(q - p - 1), a) < 0)
+			return -1;
+		*after = q + 1;
+		return ZSIP_HOST_IPV6;
+	}
+	if (p < end && zsipi_is_digit(*p)) {
+		/* most likely an address; a name can start with a digit too */
+		const char *e = ipv4_prefix(p, end, a);
+		if (e && (e == end || (*e != '.' && !zsipi_is((unsigned char)*e, ZSIPI_C_HOST)))) {
+			*after = e;
+			return ZSIP_HOST_IPV4;
+		}
+	}
+	const char *lab, *top = NULL;
+	for (;;) {
+		lab = p;
+		p = zsipi_span(p, end, ZSIPI_C_HOST);
+		if (p == lab) {
+			/* an empty label is only the optional final dot of a name */
+			if (!top || (p < end && *p == '.'))
+				return -1;
+			break;
+		}
+		if (*lab == '-' || p[-1] == '-')
+			return -1;
+		top = lab;
+		if (p == end || *p != '.')
+			break;
+		p++;
+	}
+	*after = p;
+	return zsipi_is_alpha(*top) ? ZSIP_HOST_NAME : -1;
+}
+
+/* ---------------------------------------------------------------- parse */
+
+/* uri-parameters = *( ";" uri-parameter ), each pname [ "=" pvalue ] with
+ * pname and pvalue 1*paramchar (RFC 3261 §25.1; RFC 3966 §3 is a subset).
+ * p is just past the first ';'. Returns the end of the list. */
+static const char *uri_params(const char *p, const char *end)
+{
+	for (;;) {
+		const char *n = p;
+		p = span_esc(p, end, ZSIPI_C_PARAM);
+		if (p == n)
+			return NULL;
+		if (p < end && *p == '=') {
+			const char *v = ++p;
+			p = span_esc(p, end, ZSIPI_C_PARAM);
+			if (p == v)
+				return NULL;
+		}
+		if (p == end || *p != ';')
+			return p;
+		p++;
+	}
+}
+
+/* headers = "?" header *( "&" header ); header = hname "=" hvalue, hname
+ * 1*( hnv-unreserved / unreserved / escaped ), hvalue the same but may be
+ * empty. p is just past the '?'. */
+static const char *uri_headers(const char *p, const char *end)
+{
+	for (;;) {
+		const char *n = p;
+		p = span_esc(p, end, ZSIPI_C_HNV);
+		if (p == n || p == end || *p != '=')
+			return NULL;
+		p = span_esc(p + 1, end, ZSIPI_C_HNV);
+		if (p == end || *p != '&')
+			return p;
+		p++;
+	}
+}
+
+/* A byte that ends the host or port where none may: a URI character
+ * means a bad host or port, anything else (a space, '>', a bad escape)
+ * a bad URI. */
+static int stray(const char *p)
+{
+	return zsipi_is((unsigned char)*p, ZSIPI_C_URIC) ? ZSIP_EURI_HOST : ZSIP_EURI;
+}
+
+/* The part after "sip:" / "sips:" (RFC 3261 §19.1.1, §25.1):
+ * [ userinfo "@" ] hostport uri-parameters [ headers ]. */
+static int sip_part(struct zsip_uri *u, const char *p, const char *end)
+{
+	/* userinfo = user [ ":" password ] "@". user may hold ';', '?' and '/'
+	 * (RFC 4475 §3.1.1.9), so the '@' decides: scan what userinfo allows
+	 * and see whether an '@' stops the scan. '@' is valid nowhere else,
+	 * so without one there is nothing to scan. */
+	const char *q = memchr(p, '@', (size_t)(end - p)) ? p : end, *colon = NULL;
+	for (unsigned cls = ZSIPI_C_USER; q < end;) {
+		q = zsipi_span(q, end, cls);
+		if (q < end && *q == '%' && escape_at(q, end)) {
+			q += 3;
+		} else if (q < end && *q == ':' && !colon) {
+			colon = q++;
+			cls = ZSIPI_C_PASS;
+		} else {
+			break;
+		}
+	}
+	if (q < end && *q == '@') {
+		const char *ue = colon ? colon : q;
+		if (ue == p)
+			return ZSIP_EURI; /* user = 1*( ... ) */
+		u->user = slice(p, ue);
+		if (colon)
+			u->password = slice(colon + 1, q);
+		p = q + 1;
+	}
+
+	const char *h = p;
+	int t = zsipi_host_parse(p, end, &p);
+	if (t < 0)
+		return ZSIP_EURI_HOST;
+	u->host = slice(h, p);
+	u->host_type = (uint8_t)t;
+
+	if (p < end && *p == ':') {
+		const char *ps = ++p;
+		unsigned v = 0;
+		while (p < end && zsipi_is_digit(*p)) {
+			v = v * 10 + (unsigned)(*p++ - '0');
+			if (v > 65535)
+				return ZSIP_EURI_HOST;
+		}
+		if (p == ps)
+			return ZSIP_EURI_HOST;
+		u->port_str = slice(ps, p);
+		u->port = (uint16_t)v;
+	}
+	if (p < end && *p == ';') {
+		const char *ps = ++p;
+		if (!(p = uri_params(p, end)))
+			return ZSIP_EURI;
+		u->params = slice(ps, p);
+	}
+	if (p < end && *p == '?') {
+		const char *hs = ++p;
+		if (!(p = uri_headers(p, end)))
+			return ZSIP_EURI;
+		u->headers = slice(hs, p);
+	}
+	if (p != end)
+		return u->params.p || u->headers.p ? ZSIP_EURI : stray(p);
+	return 0;
+}
+
+/* telephone-subscriber *par (RFC 3966 §3): a global number is "+" then
+ * digits and visual separators with at least one digit; a local number is
+ * HEXDIG, '*', '#' and visual separators with at least one of the first
+ * three. The parameters follow the SIP URI parameter syntax. */
+static int tel_part(struct zsip_uri *u, const char *p, const char *end)
+{
+	const char *n = p;
+	int global = p < end && *p == '+', any = 0;
+	for (p += global; p < end && zsipi_is((unsigned char)*p, ZSIPI_C_TEL); p++) {
+		char c = *p;
+		if (c == '+')
+			return ZSIP_EURI;
+		if (zsipi_is_digit(c) || (!global && (zsipi_is_hex((unsigned char)c) || c == '*' || c == '#')))
+			any = 1;
+		else if (c != '-' && c != '.' && c != '(' && c != ')')
+			return ZSIP_EURI;
+	}
+	if (!any)
+		return ZSIP_EURI;
+	u->user = slice(n, p);
+	if (p < end && *p == ';') {
+		const char *ps = ++p;
+		if (!(p = uri_params(p, end)))
+			return ZSIP_EURI;
+		u->params = slice(ps, p);
+	}
+	return p == end ? 0 : ZSIP_EURI;
+}
+
+/* absoluteURI = scheme ":" ( hier-part / opaque-part ): one or more uric
+ * (RFC 3261 §25.1); the structure of other schemes is not ours to read. */
+static int other_part(const char *p, const char *end)
+{
+	if (p == end)
+		return ZSIP_EURI;
+	return span_esc(p, end, ZSIPI_C_URIC) == end ? 0 : ZSIP_EURI;
+}
+
+int zsip_uri_parse(struct zsip_uri *u, struct zsip_str text)
+{
+	memset(u, 0, sizeof *u);
+	u->raw = text;
+	if (!text.p || text.len == 0)
+		return ZSIP_EURI;
+	const char *p = text.p, *end = p + text.len;
+
+	/* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+	if (!zsipi_is_alpha(*p))
+		return ZSIP_EURI;
+	const char *s = zsipi_span(p + 1, end, ZSIPI_C_SCHEME);
+	if (s == end || *s != ':')
+		return ZSIP_EURI;
+	u->scheme = slice(p, s);
+	size_t n = (size_t)(s - p);
+	p = s + 1;
+	if (n == 3 && zsipi_caseeq_lit(text.p, "sip", 3)) {
+		u->scheme_id = ZSIP_URI_SIP;
+		return sip_part(u, p, end);
+	}
+	if (n == 4 && zsipi_caseeq_lit(text.p, "sips", 4)) {
+		u->scheme_id = ZSIP_URI_SIPS;
+		return sip_part(u, p, end);
+	}
+	if (n == 3 && zsipi_caseeq_lit(text.p, "tel", 3)) {
+		u->scheme_id = ZSIP_URI_TEL;
+		return tel_part(u, p, end);
+	}
+	return other_part(p, end);
+}
+
+/* ----------------------------------------------------------- comparison */
+
+/* The next unit of a URI component for comparison, advancing *pp: the
+ * byte with its escape decoded, ASCII case folded when fold is set, and
+ * bit 8 set for an escaped reserved character, which RFC 3261 §19.1.4
+ * keeps distinct from the character itself. */
+static unsigned next_unit(const char **pp, const char *end, int fold)
+{
+	const char *p = *pp;
+	unsigned c = (unsigned char)*p;
+	if (c == '%' && escape_at(p, end)) {
+		c = zsipi_hexval((unsigned char)p[1]) << 4 | zsipi_hexval((unsigned char)p[2]);
+		*pp = p + 3;
+		if ((zsipi_cc((unsigned char)c) & (ZSIPI_C_URIC | ZSIPI_C_UNRES)) == ZSIPI_C_URIC)
+			return c | 0x100u;
+	} else {
+		*pp = p + 1;
+	}
+	return fold ? zsipi_lower((unsigned char)c) : c;
+}
+
+/* Equality of two components as §19.1.4 reads them; absent equals only
+ * absent. */
+static int comp_eq(struct zsip_str a, struct zsip_str b, int fold)
+{
+	if (!a.p || !b.p)
+		return !a.p && !b.p;
+	const char *p = a.p, *pe = a.p + a.len, *q = b.p, *qe = b.p + b.len;
+	if (a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0))
+		return 1;
+	while (p < pe && q < qe)
+		if (next_unit(&p, pe, fold) != next_unit(&q, qe, fold))
+			return 0;
+	return p == pe && q == qe;
+}
+
+/* transport, user, ttl, method and maddr must be in both URIs or in
+ * neither (RFC 3261 §19.1.4). */
+static int sticky_param(struct zsip_str name)
+{
+	static const char *const names[] = { "transport", "user", "ttl", "method", "maddr" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (comp_eq(name, zsip_str_c(names[i]), 1))
+			return 1;
+	return 0;
+}
+
+/* Every parameter of a that b also names must match one of b's with that
+ * name; a sticky one that b lacks fails. Run both ways this is symmetric. */
+static int params_cover(struct zsip_str a, struct zsip_str b)
+{
+	struct zsip_str ca = a, na, va;
+	while (zsip_param_next(&ca, &na, &va) == 1) {
+		struct zsip_str cb = b, nb, vb;
+		int named = 0, matched = 0;
+		while (!matched && zsip_param_next(&cb, &nb, &vb) == 1) {
+			if (!comp_eq(na, nb, 1))
+				continue;
+			named = 1;
+			matched = comp_eq(va, vb, 1);
+		}
+		if (named ? !matched : sticky_param(na))
+			return 0;
+	}
+	return 1;
+}
+
+/* The next "hname=hvalue" of a '&'-separated header list. */
+static int header_next(struct zsip_str *cur, struct zsip_str *name, struct zsip_str *value)
+{
+	if (!cur->p || cur->len == 0)
+		return 0;
+	const char *p = cur->p, *end = p + cur->len;
+	const char *amp = memchr(p, '&', cur->len);
+	const char *e = amp ? amp : end;
+	const char *eq = memchr(p, '=', (size_t)(e - p));
+	*name = slice(p, eq ? eq : e);
+	*value = eq ? slice(eq + 1, e) : slice(e, e);
+	cur->p = amp ? amp + 1 : end;
+	cur->len = (size_t)(end - cur->p);
+	return 1;
+}
+
+static size_t header_count(struct zsip_str h)
+{
+	struct zsip_str n, v;
+	size_t k = 0;
+	while (header_next(&h, &n, &v))
+		k++;
+	return k;
+}
+
+/* Header components are never ignored: each must be in the other URI
+ * with an equal value (names case-insensitive, values as written once
+ * unescaped). */
+static int headers_cover(struct zsip_str a, struct zsip_str b)
+{
+	struct zsip_str ca = a, na, va;
+	while (header_next(&ca, &na, &va)) {
+		struct zsip_str cb = b, nb, vb;
+		int found = 0;
+		while (!found && header_next(&cb, &nb, &vb))
+			found = comp_eq(na, nb, 1) && comp_eq(va, vb, 0);
+		if (!found)
+			return 0;
+	}
+	return 1;
+}
+
+static int host_eq(const struct zsip_uri *a, const struct zsip_uri *b)
+{
+	if (a->host_type != b->host_type)
+		return 0;
+	if (a->host_type == ZSIP_HOST_IPV6 && a->host.len >= 2 && b->host.len >= 2) {
+		/* [2001:db8::1] and [2001:DB8:0:0::1] name the same address */
+		uint8_t x[16], y[16];
+		if (zsipi_ipv6_parse(a->host.p + 1, a->host.len - 2, x) == 0 &&
+		    zsipi_ipv6_parse(b->host.p + 1, b->host.len - 2, y) == 0)
+			return memcmp(x, y, 16) == 0;
+	}
+	return comp_eq(a->host, b->host, 1);
+}
+
+int zsip_uri_eq(const struct zsip_uri *a, const struct zsip_uri *b)
+{
+	if (!a || !b || (a->scheme_id != ZSIP_URI_SIP && a->scheme_id != ZSIP_URI_SIPS) ||
+	    (b->scheme_id != ZSIP_URI_SIP && b->scheme_id != ZSIP_URI_SIPS))
+		return ZSIP_EINVAL;
+	/* RFC 3261 §19.1.4: a SIP and a SIPS URI are never equivalent;
+	 * userinfo is case-sensitive, the rest is not; an omitted port is not
+	 * the default port. */
+	if (a->scheme_id != b->scheme_id || !comp_eq(a->user, b->user, 0) ||
+	    !comp_eq(a->password, b->password, 0) || !host_eq(a, b) ||
+	    !a->port_str.p != !b->port_str.p || a->port != b->port)
+		return 0;
+	if (!params_cover(a->params, b->params) || !params_cover(b->params, a->params))
+		return 0;
+	if (header_count(a->headers) != header_count(b->headers) ||
+	    !headers_cover(a->headers, b->headers) || !headers_cover(b->headers, a->headers))
+		return 0;
+	return 1;
+}
+
+/* ------------------------------------------------------------- unescape */
+
+int zsip_unescape(char *out, size_t cap, struct zsip_str in)
+{
+	if ((!in.p && in.len) || in.len > INT_MAX)
+		return ZSIP_EINVAL;
+	size_t n = 0;
+	for (size_t i = 0; i < in.len; i++) {
+		unsigned char c = (unsigned char)in.p[i];
+		if (c == '%') {
+			if (!escape_at(in.p + i, in.p + in.len))
+				return ZSIP_EINVAL;
+			c = (unsigned char)(zsipi_hexval((unsigned char)in.p[i + 1]) << 4 |
+					    zsipi_hexval((unsigned char)in.p[i + 2]));
+			i += 2;
+		}
+		if (n >= cap)
+			return ZSIP_ENOSPC;
+		out[n++] = (char)c;
+	}
+	return (int)n;
+}

@@ -1,0 +1,203 @@
+/* The transaction table and the matching rules of RFC 3261 §17.1.3
+ * (responses to client transactions), §17.2.3 (requests to server
+ * transactions, with the RFC 2543 fallback) and §9.2 (CANCEL to the INVITE
+ * it cancels). */
+#include <string.h>
+
+#include "txn/txn.h"
+
+#define INITIAL_BUCKETS 64u
+
+int zsipi_table_init(struct zsipi_table *t, struct zsipi_mem *mem)
+{
+	t->b = zsipi_mem_alloc(mem, INITIAL_BUCKETS * sizeof(*t->b));
+	if (!t->b)
+		return ZSIP_ENOMEM;
+	memset(t->b, 0, INITIAL_BUCKETS * sizeof(*t->b));
+	t->nb = INITIAL_BUCKETS;
+	t->n = 0;
+	return 0;
+}
+
+void zsipi_table_fini(struct zsipi_table *t, struct zsipi_mem *mem)
+{
+	zsipi_mem_free(mem, t->b, t->nb * sizeof(*t->b));
+	t->b = NULL;
+	t->nb = t->n = 0;
+}
+
+int zsipi_has_cookie(struct zsip_str branch)
+{
+	return branch.len >= 7 && memcmp(branch.p, ZSIP_BRANCH_COOKIE, 7) == 0;
+}
+
+/* FNV-1a; the branch is hashed without case because §7.3.1 makes parameter
+ * values case-insensitive, while Call-ID is case-sensitive (§20.8). */
+static uint32_t fnv(uint32_t h, struct zsip_str s, int fold)
+{
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		if (fold && c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c + 32);
+		h = (h ^ c) * 16777619u;
+	}
+	return h;
+}
+
+uint32_t zsipi_txn_hash(int server, int cookie, struct zsip_str branch, struct zsip_str call_id)
+{
+	uint32_t h = server ? 2166136261u : 0x811c9dc4u;
+	if (server && !cookie)
+		return fnv(h, call_id, 0);
+	return fnv(h, branch, 1);
+}
+
+/* Doubles the buckets while the load passes one; a failed allocation only
+ * leaves the chains longer. */
+static void maybe_grow(struct zsip_stack *s)
+{
+	struct zsipi_table *t = &s->table;
+	if (t->n <= t->nb)
+		return;
+	size_t nb = t->nb * 2;
+	struct zsip_txn **b = zsipi_mem_alloc(&s->mem, nb * sizeof(*b));
+	if (!b)
+		return;
+	memset(b, 0, nb * sizeof(*b));
+	for (size_t i = 0; i < t->nb; i++) {
+		struct zsip_txn *tx = t->b[i];
+		while (tx) {
+			struct zsip_txn *next = tx->hnext;
+			size_t j = tx->hash & (nb - 1);
+			tx->hnext = b[j];
+			b[j] = tx;
+			tx = next;
+		}
+	}
+	zsipi_mem_free(&s->mem, t->b, t->nb * sizeof(*t->b));
+	t->b = b;
+	t->nb = nb;
+}
+
+void zsipi_table_insert(struct zsip_stack *s, struct zsip_txn *tx)
+{
+	struct zsipi_table *t = &s->table;
+	t->n++;
+	maybe_grow(s);
+	size_t j = tx->hash & (t->nb - 1);
+	tx->hnext = t->b[j];
+	t->b[j] = tx;
+}
+
+void zsipi_table_remove(struct zsip_stack *s, struct zsip_txn *tx)
+{
+	struct zsipi_table *t = &s->table;
+	struct zsip_txn **pp = &t->b[tx->hash & (t->nb - 1)];
+	while (*pp && *pp != tx)
+		pp = &(*pp)->hnext;
+	if (*pp) {
+		*pp = tx->hnext;
+		t->n--;
+	}
+	tx->hnext = NULL;
+}
+
+static struct zsip_txn *bucket(struct zsip_stack *s, uint32_t h)
+{
+	return s->table.b[h & (s->table.nb - 1)];
+}
+
+/* Both absent, or both present and equal. */
+static int opt_eq(struct zsip_str a, struct zsip_str b)
+{
+	if (!a.p || !b.p)
+		return !a.p && !b.p;
+	return zsip_str_eq(a, b);
+}
+
+static int same_method(const struct zsip_txn *tx, unsigned id, struct zsip_str token)
+{
+	if (tx->method_id != id)
+		return 0;
+	return id != ZSIP_METHOD_OTHER || zsip_str_eq(tx->method, token);
+}
+
+struct zsip_txn *zsipi_match_client(struct zsip_stack *s, struct zsip_str branch,
+				    const struct zsip_cseq *cseq)
+{
+	if (!branch.p)
+		return NULL;
+	for (struct zsip_txn *tx = bucket(s, zsipi_txn_hash(0, 1, branch, branch)); tx;
+	     tx = tx->hnext) {
+		if (zsipi_is_server(tx) || tx->state == ZSIP_TXN_TERMINATED)
+			continue;
+		if (zsip_str_caseeq(tx->branch, branch) &&
+		    same_method(tx, cseq->method_id, cseq->method))
+			return tx;
+	}
+	return NULL;
+}
+
+static int same_sent_by(const struct zsip_txn *tx, const struct zsip_via *via)
+{
+	return zsip_str_caseeq(tx->via_host, via->host) && tx->via_port == via->port;
+}
+
+/* RFC 2543 requests carry no unique branch: §17.2.3 matches them on the
+ * Request-URI, tags, Call-ID, CSeq and top Via. The top Via is compared by
+ * its identifying parts (sent-by and branch), because the stored copy has
+ * received/rport stamped on it. to_tag is the tag the request must carry. */
+static int match_2543(const struct zsip_txn *tx, const struct zsip_msg *m, struct zsip_str to_tag)
+{
+	if (!zsip_str_eq(tx->call_id, m->call_id) || tx->cseq != m->cseq.num ||
+	    !opt_eq(tx->from_tag, m->from.tag) || !opt_eq(to_tag, m->to.tag) ||
+	    !same_sent_by(tx, &m->via) || !opt_eq(tx->branch, m->via.branch))
+		return 0;
+	if (zsip_str_eq(tx->ruri, m->ruri_str))
+		return 1;
+	struct zsip_uri a;
+	if (zsip_uri_parse(&a, tx->ruri) != 0)
+		return 0;
+	return zsip_uri_eq(&a, &m->ruri) == 1;
+}
+
+struct zsip_txn *zsipi_match_server(struct zsip_stack *s, const struct zsip_msg *m)
+{
+	int cookie = zsipi_has_cookie(m->via.branch);
+	int ack = m->method_id == ZSIP_METHOD_ACK;
+	uint32_t h = zsipi_txn_hash(1, cookie, m->via.branch, m->call_id);
+	for (struct zsip_txn *tx = bucket(s, h); tx; tx = tx->hnext) {
+		if (!zsipi_is_server(tx) || tx->state == ZSIP_TXN_TERMINATED || tx->cookie != cookie)
+			continue;
+		/* An ACK belongs to the INVITE transaction (§17.2.3). */
+		int method_ok = ack ? tx->method_id == ZSIP_METHOD_INVITE
+				    : same_method(tx, m->method_id, m->method);
+		if (!method_ok)
+			continue;
+		if (cookie) {
+			if (zsip_str_caseeq(tx->branch, m->via.branch) && same_sent_by(tx, &m->via))
+				return tx;
+		} else if (match_2543(tx, m, ack ? tx->out_to_tag : tx->to_tag)) {
+			return tx;
+		}
+	}
+	return NULL;
+}
+
+struct zsip_txn *zsipi_match_cancel(struct zsip_stack *s, const struct zsip_msg *m)
+{
+	int cookie = zsipi_has_cookie(m->via.branch);
+	uint32_t h = zsipi_txn_hash(1, cookie, m->via.branch, m->call_id);
+	for (struct zsip_txn *tx = bucket(s, h); tx; tx = tx->hnext) {
+		if (tx->kind != ZSIP_TXN_SERVER_INVITE || tx->state == ZSIP_TXN_TERMINATED ||
+		    tx->cookie != cookie)
+			continue;
+		if (cookie) {
+			if (zsip_str_caseeq(tx->branch, m->via.branch) && same_sent_by(tx, &m->via))
+				return tx;
+		} else if (match_2543(tx, m, tx->to_tag)) {
+			return tx;
+		}
+	}
+	return NULL;
+}
