@@ -41,15 +41,15 @@ $(B)/%.o: %.c $(HDRS)
 
 $(B)/pic/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ZCFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+	$(CC) $(ZCFLAGS) -fPIC -c -o $@ $<
 
 lib/libzsip.a: $(LIB_OBJ)
 	@mkdir -p lib
 	rm -f $@
 	$(AR) rcs $@ $^
 
-# Only zsip_* is exported from the shared library; the version script hides
-# the rest even where -fvisibility=hidden was not honoured.
+# Only zsip_* is exported from the shared library: the version script hides
+# every other symbol, internal zsipi_* helpers included.
 lib/libzsip.so: $(PIC_OBJ) src/zsip.map
 	@mkdir -p lib
 	$(CC) -shared -Wl,-soname,libzsip.so.$(SOVERSION) -Wl,--version-script=src/zsip.map \

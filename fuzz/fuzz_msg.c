@@ -287,6 +287,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			FUZZ_ASSERT(++n <= m.nhdr);
 		}
 	}
+	/* the message alone, without the bytes after it, parses to itself */
+	if ((size_t)rc < len) {
+		static struct zsip_msg m2;
+		char *copy = malloc((size_t)rc);
+		FUZZ_ASSERT(copy);
+		memcpy(copy, data, (size_t)rc);
+		int rc2 = zsip_msg_parse(&m2, copy, (size_t)rc, NULL);
+		if (rc2 != rc)
+			FUZZ_FAIL("the %d-byte message alone parses to %d (%s)", rc, rc2,
+				  rc2 < 0 ? zsip_strerror(rc2) : "length");
+		FUZZ_ASSERT(m2.nhdr == m.nhdr && m2.body.len == m.body.len);
+		free(copy);
+	}
+
 	struct zsip_contact c;
 	rc = zsip_msg_contact(&m, &c);
 	FUZZ_ASSERT(rc <= 0);

@@ -160,6 +160,20 @@ static void test_lex_quoted_string_end_rfc3261_25_1(void **state)
 	}
 }
 
+/* RFC 3261 §7.3.1: parameter names compare without regard to case. */
+static void test_lex_caseeq_lit_folds_letters_only_rfc3261_7_3_1(void **state)
+{
+	(void)state;
+	assert_true(zsipi_caseeq_lit("BRANCH", "branch", 6));
+	assert_true(zsipi_caseeq_lit("bRaNcH", "branch", 6));
+	assert_false(zsipi_caseeq_lit("branci", "branch", 6));
+	assert_false(zsipi_caseeq_lit("bran\x03h", "branch", 6));
+	assert_true(zsipi_caseeq_lit("ALGORITHM", "algorithm", 9));
+	assert_false(zsipi_caseeq_lit("ALGORITHN", "algorithm", 9));
+	assert_true(zsipi_caseeq_lit("Received", "received", 8));
+	assert_false(zsipi_caseeq_lit("Receivee", "received", 8));
+}
+
 /* ----------------------------------------------------------- parameters */
 
 static const struct {
@@ -279,6 +293,41 @@ static void test_value_next_splits_at_top_level_commas_rfc3261_7_3_1(void **stat
 		if (strcmp(got, value_cases[i].want) != 0)
 			fail_msg("'%s': got '%s', want '%s'", value_cases[i].in, got, value_cases[i].want);
 		drop(in);
+	}
+}
+
+/* The split point is found at every offset, inside and across the
+ * eight-byte blocks the scanner reads. */
+static void test_value_next_finds_separators_at_any_offset_rfc3261_7_3_1(void **state)
+{
+	(void)state;
+	char in[64], want[80], got[128];
+	static const char seps[] = { ',', '"', '<' };
+	for (size_t k = 0; k < 40; k++) {
+		for (size_t j = 0; j < sizeof seps; j++) {
+			memset(in, 'a', k);
+			size_t n = k;
+			if (seps[j] == ',') {
+				n += (size_t)sprintf(in + n, ",b");
+				snprintf(want, sizeof want, "%.*s|b.", (int)k, in);
+			} else if (seps[j] == '"') {
+				n += (size_t)sprintf(in + n, "\"x,y\",c");
+				snprintf(want, sizeof want, "%.*s\"x,y\"|c.", (int)k, in);
+			} else {
+				n += (size_t)sprintf(in + n, "<s,t>,c");
+				snprintf(want, sizeof want, "%.*s<s,t>|c.", (int)k, in);
+			}
+			if (k == 0 && seps[j] == ',') {
+				/* a leading comma is an empty element */
+				snprintf(want, sizeof want, "!");
+			}
+			char *b = exact(in, n);
+			struct zsip_str s = { b, n };
+			values_dump(s, got, sizeof got);
+			if (strcmp(got, want) != 0)
+				fail_msg("'%.*s': got '%s', want '%s'", (int)n, in, got, want);
+			free(b);
+		}
 	}
 }
 
@@ -548,6 +597,18 @@ static const struct via_case via_cases[] = {
 	  "spindle.example.com", NAME, 0, "\r\n  branch  =   z9hG4bK9ikj8", "z9hG4bK9ikj8", NULL, NULL, NULL, NULL },
 	{ "SIP  /    2.0   / UDP  192.168.255.111   ; branch=\r\n z9hG4bK30239", 0, "SIP", "2.0", "UDP",
 	  "192.168.255.111", V4, 0, " branch=\r\n z9hG4bK30239", "z9hG4bK30239", NULL, NULL, NULL, NULL },
+	/* the fast path for "SIP/2.0/" must still allow SWS after it */
+	{ "SIP/2.0/ UDP host.example.com", 0, "SIP", "2.0", "UDP", "host.example.com", NAME, 0, NULL, NULL, NULL,
+	  NULL, NULL, NULL },
+	{ "SIP/2.0/\r\n UDP host.example.com", 0, "SIP", "2.0", "UDP", "host.example.com", NAME, 0, NULL, NULL, NULL,
+	  NULL, NULL, NULL },
+	{ "sip/2.0/udp host.example.com", 0, "sip", "2.0", "udp", "host.example.com", NAME, 0, NULL, NULL, NULL, NULL,
+	  NULL, NULL },
+	{ "SIP/3.0/UDP host.example.com", 0, "SIP", "3.0", "UDP", "host.example.com", NAME, 0, NULL, NULL, NULL, NULL,
+	  NULL, NULL },
+	/* a name may start with digits; only a whole IPv4address is one */
+	{ "SIP/2.0/UDP 1.2.3.4.example.com:5060", 0, "SIP", "2.0", "UDP", "1.2.3.4.example.com", NAME, 5060, NULL,
+	  NULL, NULL, NULL, NULL, NULL },
 	/* RFC 4475 §3.1.1.2: every token character in a branch */
 	{ "SIP/2.0/TCP host1.example.com;branch=z9hG4bK-.!%66*_+`'~", 0, "SIP", "2.0", "TCP", "host1.example.com",
 	  NAME, 0, "branch=z9hG4bK-.!%66*_+`'~", "z9hG4bK-.!%66*_+`'~", NULL, NULL, NULL, NULL },
@@ -598,6 +659,10 @@ static const struct via_case via_cases[] = {
 	VIA_BAD("SIP/2.0/UDP host.example.com,"),
 	VIA_BAD("SIP/2.0/UDP host_x.example.com"),
 	VIA_BAD("SIP/2.0/UDP 2001:db8::1"),          /* RFC 5118: IPv6 needs '[' ']' */
+	VIA_BAD("SIP/2.0/UDP 192.0.2.1a"),
+	VIA_BAD("SIP/2.0/UDP 192.0.2.300"),
+	VIA_BAD("SIP/2.0/UDP 192.0.2.1.;branch=x"),
+	VIA_BAD("SIP/2.0/UDP host.example.com;branch=z9hG4bK:1"),
 	VIA_BAD("SIP/2.0/UDP [2001:db8::1"),
 	VIA_BAD("SIP/2.0/UDP [2001:db8:::1]"),
 	VIA_BAD("SIP/2.0/UDP host.example.com:"),
@@ -980,9 +1045,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lex_skips_folds_but_not_bare_line_ends_rfc3261_25_1),
 		cmocka_unit_test(test_lex_quoted_string_end_rfc3261_25_1),
+		cmocka_unit_test(test_lex_caseeq_lit_folds_letters_only_rfc3261_7_3_1),
 		cmocka_unit_test(test_param_next_lists_rfc3261_25_1),
 		cmocka_unit_test(test_param_find_is_case_insensitive_rfc3261_7_3_1),
 		cmocka_unit_test(test_value_next_splits_at_top_level_commas_rfc3261_7_3_1),
+		cmocka_unit_test(test_value_next_finds_separators_at_any_offset_rfc3261_7_3_1),
 		cmocka_unit_test(test_nameaddr_forms_rfc3261_20_10),
 		cmocka_unit_test(test_nameaddr_uri_param_vs_header_param_rfc4475_3_3_12),
 		cmocka_unit_test(test_nameaddr_quoted_pair_nul_rfc4475_3_1_1_2),

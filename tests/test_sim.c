@@ -350,7 +350,8 @@ struct ep {
 	int node, role;               /* role 0: UAC, 1: UAS */
 	struct zsip_stack *stack;
 	int tp;
-	struct zsip_addr addr;
+	struct zsip_addr addr;      /* where it listens: its Via sent-by */
+	struct zsip_addr seen_as;   /* the source address its datagrams carry */
 	struct sim_mem mem;
 };
 
@@ -363,7 +364,7 @@ struct world {
 	int bh_node;
 	struct rec rec[MAX_TX];
 	int nrec;
-	unsigned bad_dst, tu_errors, unknown_events;
+	unsigned bad_dst, bad_port, tu_errors, unknown_events;
 	char errmsg[256];
 };
 
@@ -385,7 +386,7 @@ static int addr_eq(const struct zsip_addr *a, const struct zsip_addr *b)
 static int node_of(struct world *w, const struct zsip_addr *a)
 {
 	for (int i = 0; i < 2; i++)
-		if (addr_eq(a, &w->ep[i].addr))
+		if (addr_eq(a, &w->ep[i].addr) || addr_eq(a, &w->ep[i].seen_as))
 			return w->ep[i].node;
 	if (addr_eq(a, &w->bh_addr))
 		return w->bh_node;
@@ -415,6 +416,15 @@ static int w_send(void *user, int tp, const struct zsip_addr *dst, const char *b
 	if (to < 0) {
 		e->w->bad_dst++;
 		return 0;
+	}
+	/* The UAC's datagrams come from port 5070 while its Via says 5060 (a
+	 * NAT, say). Responses go to the source port when the request asked
+	 * for rport (RFC 3581 §4) or came over a connection (§18.2.2), else to
+	 * the sent-by port (§18.2.2). The UAC asks for rport on odd seeds. */
+	if (e->role == 1 && to == e->w->ep[0].node) {
+		uint16_t want = e->w->reliable || (e->w->seed & 1) ? 5070 : 5060;
+		if (dst->port != want)
+			e->w->bad_port++;
 	}
 	/* Count what each side puts on the wire, per transaction. */
 	static struct zsip_msg m;
@@ -711,7 +721,7 @@ static void ep_timeout(void *ctx, uint64_t now)
 static void ep_receive(void *ctx, int from, const char *buf, size_t len, uint64_t now)
 {
 	struct ep *e = ctx;
-	const struct zsip_addr *src = from == e->w->ep[0].node ? &e->w->ep[0].addr : &e->w->ep[1].addr;
+	const struct zsip_addr *src = from == e->w->ep[0].node ? &e->w->ep[0].seen_as : &e->w->ep[1].seen_as;
 	zsip_stack_receive(e->stack, e->tp, src, buf, len, now);
 }
 
@@ -758,6 +768,7 @@ static void world_init(struct world *w, uint64_t seed, int reliable)
 		e->w = w;
 		e->role = i;
 		zsip_addr_set(&e->addr, host[i], 5060);
+		zsip_addr_set(&e->seen_as, host[i], i == 0 ? 5070 : 5060);
 		struct zsip_config cfg = { 0 };
 		cfg.alloc.alloc = w_alloc;
 		cfg.alloc.free = w_free;
@@ -988,6 +999,7 @@ static uint64_t run_seed(uint64_t seed, int reliable, struct tally *t)
 	for (int i = 0; i < w.nrec; i++)
 		check_rec(&w, &w.rec[i], t);
 	assert_int_equal(w.bad_dst, 0);
+	assert_int_equal(w.bad_port, 0);
 	assert_int_equal(w.tu_errors, 0);
 	assert_int_equal(w.unknown_events, 0);
 

@@ -114,6 +114,11 @@ static const struct uri_case valid_uris[] = {
 	{ "sip:a-b.c-d.example", SIP, "sip", NULL, NULL, "a-b.c-d.example", NAME, NULL, 0, NULL, NULL },
 	{ "sip:host1", SIP, "sip", NULL, NULL, "host1", NAME, NULL, 0, NULL, NULL },
 	{ "sip:123.example.com", SIP, "sip", NULL, NULL, "123.example.com", NAME, NULL, 0, NULL, NULL },
+	{ "sip:1.2.3.4.example.com", SIP, "sip", NULL, NULL, "1.2.3.4.example.com", NAME, NULL, 0, NULL, NULL },
+	{ "sip:10.0.0.1-x.example", SIP, "sip", NULL, NULL, "10.0.0.1-x.example", NAME, NULL, 0, NULL, NULL },
+	{ "sip:u@192.0.2.1:5060;lr", SIP, "sip", "u", NULL, "192.0.2.1", V4, "5060", 5060, "lr", NULL },
+	{ "sip:u@255.255.255.255?a=b", SIP, "sip", "u", NULL, "255.255.255.255", V4, NULL, 0, NULL, "a=b" },
+	{ "sip:010.000.000.001", SIP, "sip", NULL, NULL, "010.000.000.001", V4, NULL, 0, NULL, NULL },
 	/* RFC 4475 §3.1.1.1: Route URI with unknown parameters */
 	{ "sip:services.example.com;lr;unknownwith=value;unknown-no-value", SIP, "sip", NULL, NULL,
 	  "services.example.com", NAME, NULL, 0, "lr;unknownwith=value;unknown-no-value", NULL },
@@ -251,6 +256,13 @@ static const struct bad_case bad_uris[] = {
 	{ "sip:[g::1]", ZSIP_EURI_HOST },
 	{ "sip:user@[::1]x", ZSIP_EURI_HOST },
 	{ "sip:192.0.2.256", ZSIP_EURI_HOST },
+	{ "sip:192.0.2.1a", ZSIP_EURI_HOST },
+	{ "sip:192.0.2.1.", ZSIP_EURI_HOST },
+	{ "sip:1920.0.2.1", ZSIP_EURI_HOST },
+	{ "sip:192.0.2.1-", ZSIP_EURI_HOST },
+	{ "sip:a.-b.example", ZSIP_EURI_HOST },
+	{ "sip:a.b-.example", ZSIP_EURI_HOST },
+	{ "sip:example.123", ZSIP_EURI_HOST },
 	{ "sip:192.0.2", ZSIP_EURI_HOST },
 	{ "sip:192.0.2.1.5", ZSIP_EURI_HOST },
 	{ "sip:-host.example.com", ZSIP_EURI_HOST },
@@ -427,8 +439,10 @@ static void eq_one(const char *sa, const char *sb, int want)
 {
 	struct zsip_uri a, b;
 	char *ba, *bb;
-	if (parse(&a, sa, &ba) != 0 || parse(&b, sb, &bb) != 0)
-		fail_msg("'%s' or '%s' does not parse", sa, sb);
+	if (parse(&a, sa, &ba) != 0)
+		fail_msg("'%s' does not parse", sa);
+	if (parse(&b, sb, &bb) != 0)
+		fail_msg("'%s' does not parse", sb);
 	int ab = zsip_uri_eq(&a, &b), ba_ = zsip_uri_eq(&b, &a);
 	if (ab != want || ba_ != want)
 		fail_msg("'%s' vs '%s': %d / %d, want %d", sa, sb, ab, ba_, want);

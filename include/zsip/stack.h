@@ -85,7 +85,7 @@ enum zsip_event_type {
 	ZSIP_EV_REQUEST = 1,
 	/* An ACK the transaction layer does not absorb: the ACK for a 2xx
 	 * (RFC 3261 §13.3.1.4, §17.2.3) or a stray one. ev->txn is the INVITE
-	 * server transaction in the Accepted state it matched (RFC 6026 §8.7),
+	 * server transaction in the Accepted state it matched (RFC 6026 §7.1),
 	 * or NULL. No transaction is created for an ACK. */
 	ZSIP_EV_ACK,
 	/* A response for client transaction ev->txn: every 1xx, the final
@@ -272,7 +272,9 @@ int zsip_stack_send(struct zsip_stack *stack, int transport_id,
  * ZSIP_ESTATE (client transaction, or a final response was already sent
  * and this is not a 2xx in Accepted); ZSIP_ENOMEM; ZSIP_ETRANSPORT when the
  * send callback failed: the transaction then terminates (§17.2.4) and its
- * TERMINATED event comes from the next zsip_stack_timeout call. */
+ * TERMINATED event comes from the next zsip_stack_timeout call, except for
+ * a 2xx resent in Accepted, which leaves it there (the TU owns 2xx
+ * retransmission, RFC 6026 §7.1). */
 int zsip_txn_respond(struct zsip_txn *txn, const char *buf, size_t len, uint64_t now_ms);
 
 /* Builds the response described by resp to txn's request (with

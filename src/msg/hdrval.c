@@ -191,11 +191,9 @@ static int nameaddr_params(struct zsip_nameaddr *na, struct zsip_contact *c, con
 
 /* name-addr = [ display-name ] LAQUOT addr-spec RAQUOT
  * display-name = *(token LWS) / quoted-string (RFC 3261 §25.1, §20.10). */
-static int nameaddr(struct zsip_nameaddr *na, struct zsip_contact *c, struct zsip_str value)
+static int parse_nameaddr(struct zsip_nameaddr *na, struct zsip_contact *c, struct zsip_str value)
 {
-	/* na->uri is written by zsip_uri_parse on every path that gets there */
 	na->display = na->params = na->tag = absent;
-	na->uri.raw = absent;
 	if (!value.p)
 		return ZSIP_ENAMEADDR;
 	const char *end = value.p + value.len;
@@ -271,6 +269,16 @@ params:
 	if (*p != ';')
 		return ZSIP_ENAMEADDR;
 	return nameaddr_params(na, c, p + 1, end);
+}
+
+/* zsip_uri_parse writes na->uri on every successful path; a failure
+ * before it leaves nothing stale behind either. */
+static int nameaddr(struct zsip_nameaddr *na, struct zsip_contact *c, struct zsip_str value)
+{
+	int rc = parse_nameaddr(na, c, value);
+	if (rc < 0)
+		memset(&na->uri, 0, sizeof na->uri);
+	return rc;
 }
 
 int zsip_nameaddr_parse(struct zsip_nameaddr *na, struct zsip_str value)
@@ -375,18 +383,44 @@ static int via_param(struct zsip_via *via, struct zsip_str n, struct zsip_str v,
 	return 0;
 }
 
+/* At the end of one Via value: p is at end or at its ','. An empty element
+ * after the ',' is malformed (RFC 4475 §3.1.2.1). */
+static int via_end(const char *p, const char *end, const char **next)
+{
+	if (p < end) {
+		p = zsipi_skip_lws(p + 1, end);
+		if (p == end || *p == ',')
+			return ZSIP_EVIA;
+	}
+	*next = p;
+	return 0;
+}
+
 /* via-parm = sent-protocol LWS sent-by *( SEMI via-params )
  * sent-protocol = protocol-name SLASH protocol-version SLASH transport
  * sent-by = host [ COLON port ]; SLASH, COLON, SEMI, EQUAL allow SWS
  * around them (RFC 3261 §20.42, §25.1, RFC 4475 §3.1.1.1). */
 int zsip_via_parse(struct zsip_via *via, struct zsip_str value)
 {
-	memset(via, 0, sizeof *via);
-	if (!value.p)
+	if (!value.p) {
+		memset(via, 0, sizeof *via);
 		return ZSIP_EVIA;
-	const char *end = value.p + value.len;
-	const char *p = zsipi_skip_lws(value.p, end), *s;
-	end = zsipi_trim_lws(p, end);
+	}
+	const char *end = value.p + value.len, *next;
+	end = zsipi_trim_lws(value.p, end);
+	int rc = zsipi_via_next(via, value.p, end, &next);
+	return rc < 0 || next != end ? ZSIP_EVIA : 0;
+}
+
+/* Parses the Via value at p and stops at the ',' that ends it (a ',' can
+ * only stand in a quoted string inside one), so that a Via field with many
+ * values is read in one pass. *next: end, or the byte after the ','. */
+int zsipi_via_next(struct zsip_via *via, const char *p, const char *end, const char **next)
+{
+	memset(via, 0, sizeof *via);
+	const char *s;
+	p = zsipi_skip_lws(p, end);
+	*next = end;
 
 	struct zsip_str *part[3] = { &via->protocol, &via->version, &via->transport };
 	int i = 0;
@@ -394,7 +428,7 @@ int zsip_via_parse(struct zsip_via *via, struct zsip_str value)
 		/* the form nearly every Via has */
 		via->protocol = slice(p, p + 3);
 		via->version = slice(p + 4, p + 7);
-		p += 8;
+		p = zsipi_skip_lws(p + 8, end);
 		i = 2;
 		goto transport;
 	}
@@ -437,15 +471,15 @@ transport:
 		via->port = (uint16_t)v;
 		p = zsipi_skip_lws(p, end);
 	}
-	if (p == end)
-		return 0;
+	if (p == end || *p == ',')
+		return via_end(p, end, next);
 	if (*p != ';')
 		return ZSIP_EVIA;
-	via->params = slice(p + 1, end);
+	const char *params = p + 1;
 
 	/* Each parameter is a non-empty generic-param: ";;" is malformed
 	 * (RFC 4475 §3.1.2.1). */
-	while (p < end) {
+	while (p < end && *p != ',') {
 		p = zsipi_skip_lws(p + 1, end);
 		s = p;
 		p = zsipi_span(p, end, ZSIPI_C_TOKEN);
@@ -474,10 +508,11 @@ transport:
 			v = slice(s, p);
 			p = zsipi_skip_lws(p, end);
 		}
-		if (via_param(via, n, v, quoted) < 0 || (p < end && *p != ';'))
+		if (via_param(via, n, v, quoted) < 0 || (p < end && *p != ';' && *p != ','))
 			return ZSIP_EVIA;
 	}
-	return 0;
+	via->params = slice(params, zsipi_trim_lws(params, p));
+	return via_end(p, end, next);
 }
 
 /* ----------------------------------------------------------------- CSeq */

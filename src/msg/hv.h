@@ -22,4 +22,9 @@ int zsipi_ipv6_parse(const char *p, size_t n, uint8_t out[16]);
  * there is not a valid host. */
 int zsipi_host_parse(const char *p, const char *end, const char **after);
 
+struct zsip_via;
+/* Parses the Via value at p up to the ',' that ends it or end; *next gets
+ * end or the start of the next value. Returns 0 or ZSIP_EVIA. */
+int zsipi_via_next(struct zsip_via *via, const char *p, const char *end, const char **next);
+
 #endif

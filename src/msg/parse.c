@@ -4,6 +4,7 @@
  * and nothing is allocated. */
 #include <string.h>
 
+#include "msg/hv.h"
 #include "msg/lex.h"
 #include "zsip/msg.h"
 
@@ -285,6 +286,17 @@ static int parse_status_line(struct zsip_msg *m, const char *p, const char *eol)
 
 /* -------------------------------------------------------------- headers */
 
+/* A header line whose name is not a token followed by ':' (RFC 3261
+ * §7.3.1): the offset is the first byte that breaks it. */
+static int bad_name(struct zsip_msg *m, const char *name, const char *eol)
+{
+	const char *p = zsipi_span(name, eol, ZSIPI_C_TOKEN);
+	if (p > name)
+		while (p < eol && (*p == ' ' || *p == '\t'))
+			p++;
+	return fail(m, ZSIP_EHDRLINE, p);
+}
+
 /* Reads the header fields from p, which starts a line. On success *body
  * points after the blank line. */
 static int parse_headers(struct parser *ps, const char *p, const char *end, const char **body)
@@ -310,31 +322,37 @@ static int parse_headers(struct parser *ps, const char *p, const char *end, cons
 			*body = p + 1;
 			return 0;
 		}
-		const char *name = p;
-		while (p < end && zsipi_is_token((unsigned char)*p))
-			p++;
-		size_t nlen = (size_t)(p - name);
-		while (p < end && (*p == ' ' || *p == '\t'))
-			p++;
-		if (nlen == 0 || p >= end || *p != ':')
-			return fail(m, p >= end ? ZSIP_ETRUNC : ZSIP_EHDRLINE, p);
-		p++;
+		/* The name runs to the ':' of the first line. A known name is
+		 * proof enough that it is a token (see name_eq; a CR, which would
+		 * fold onto '-', is refused below); any other is checked. */
+		const char *name = p, *eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			return fail(m, ZSIP_ETRUNC, end);
+		const char *colon = memchr(p, ':', (size_t)(eol - p)), *ne = colon;
+		if (!colon)
+			return bad_name(m, name, eol);
+		while (ne > name && (ne[-1] == ' ' || ne[-1] == '\t'))
+			ne--;
+		size_t nlen = (size_t)(ne - name);
+		enum zsip_hdr_id id = nlen ? lookup(name, nlen) : ZSIP_HDR_OTHER;
+		if (id == ZSIP_HDR_OTHER && (nlen == 0 || zsipi_span(name, ne, ZSIPI_C_TOKEN) != ne))
+			return bad_name(m, name, eol);
 		/* The value runs to the end of the line and over every following
 		 * line that starts with SP or HT (a fold, RFC 3261 §7.3.1). */
-		const char *vstart = p, *eol;
+		const char *vstart = colon + 1;
 		for (;;) {
-			eol = memchr(p, '\n', (size_t)(end - p));
-			if (!eol)
-				return fail(m, ZSIP_ETRUNC, end);
 			p = eol + 1;
 			if (p >= end || (*p != ' ' && *p != '\t'))
 				break;
+			eol = memchr(p, '\n', (size_t)(end - p));
+			if (!eol)
+				return fail(m, ZSIP_ETRUNC, end);
 		}
 		const char *vend = eol > vstart && eol[-1] == '\r' ? eol - 1 : eol;
 		/* A CR that does not start a line end is no LWS (RFC 3261 §25.1);
 		 * letting it through would let a value end a line for a peer that
 		 * splits lines at CR. */
-		for (const char *cr = vstart; (cr = memchr(cr, '\r', (size_t)(vend - cr))) != NULL; cr++)
+		for (const char *cr = name; (cr = memchr(cr, '\r', (size_t)(vend - cr))) != NULL; cr++)
 			if (cr[1] != '\n')
 				return fail(m, ZSIP_EHDRLINE, cr);
 		size_t line_len = (size_t)(p - name);
@@ -345,7 +363,6 @@ static int parse_headers(struct parser *ps, const char *p, const char *end, cons
 		vstart = zsipi_skip_lws(vstart, vend);
 		vend = zsipi_trim_lws(vstart, vend);
 
-		enum zsip_hdr_id id = lookup(name, nlen);
 		unsigned i = m->nhdr++;
 		struct zsip_hdr *h = &m->hdr[i];
 		h->name.p = name;
@@ -382,22 +399,19 @@ static const struct zsip_hdr *single(struct zsip_msg *m, enum zsip_hdr_id id, in
 	return h;
 }
 
-/* Call-ID = word [ "@" word ] (RFC 3261 §25.1). */
+/* Call-ID = word [ "@" word ] (RFC 3261 §25.1); '@' is no word byte. */
 static int callid_ok(struct zsip_str v)
 {
-	size_t at = 0;
-	if (v.len == 0)
+	const char *p = v.p, *end = v.p + v.len, *w = zsipi_span(p, end, ZSIPI_C_WORD);
+	if (w == p)
 		return 0;
-	for (size_t i = 0; i < v.len; i++) {
-		unsigned char c = (unsigned char)v.p[i];
-		if (c == '@') {
-			if (at++ || i == 0 || i + 1 == v.len)
-				return 0;
-		} else if (!zsipi_is_word(c)) {
+	if (w < end && *w == '@') {
+		p = w + 1;
+		w = zsipi_span(p, end, ZSIPI_C_WORD);
+		if (w == p)
 			return 0;
-		}
 	}
-	return 1;
+	return w == end;
 }
 
 static int check_vias(struct zsip_msg *m)
@@ -405,19 +419,14 @@ static int check_vias(struct zsip_msg *m)
 	const struct zsip_hdr *h = zsip_msg_find(m, ZSIP_HDR_VIA);
 	if (!h)
 		return fail(m, ZSIP_ENOVIA, m->buf + m->head.len);
-	int top = 1;
+	struct zsip_via *via = &m->via, rest;
 	for (; h; h = zsip_msg_find_next(m, h)) {
-		struct zsip_str cur = h->value, v;
-		int rc, n = 0;
-		while ((rc = zsip_value_next(&cur, &v)) == 1) {
-			struct zsip_via tmp, *via = top ? &m->via : &tmp;
-			if (zsip_via_parse(via, v) < 0)
-				return fail(m, ZSIP_EVIA, v.p);
-			top = 0;
-			n++;
-		}
-		if (rc < 0 || n == 0)
-			return fail(m, ZSIP_EVIA, h->value.p);
+		const char *p = h->value.p, *end = p + h->value.len;
+		do {
+			if (zsipi_via_next(via, p, end, &p) < 0)
+				return fail(m, ZSIP_EVIA, h->value.p);
+			via = &rest; /* only the top one is kept */
+		} while (p < end);
 	}
 	return 0;
 }
@@ -517,7 +526,7 @@ int zsip_msg_parse(struct zsip_msg *m, const char *buf, size_t len, const struct
 		return rc;
 
 	struct parser ps = { m, buf, lim };
-	const char *body;
+	const char *body = NULL;
 	if ((rc = parse_headers(&ps, nl + 1, end, &body)) < 0)
 		return rc;
 	m->head.p = buf;
