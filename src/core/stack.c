@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "msg/hv.h"
+#include "msg/lex.h"
 #include "txn/txn.h"
 
 #define DEFAULT_MAX_TXN 4096u
@@ -127,24 +129,23 @@ void zsip_stack_free(struct zsip_stack *s)
 
 /* ------------------------------------------------------------ transports */
 
-static int is_token_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       strchr("-.!%*_+`'~", c) != NULL;
-}
-
-/* sent-by = host [ ":" port ] (§20.42): no white space, separators of the
- * Via grammar or control characters. */
+/* sent-by = host [ ":" port ] (RFC 3261 §20.42), as it goes into Via. */
 static int valid_sent_by(const char *s, size_t n)
 {
-	if (n == 0)
+	const char *end = s + n, *p;
+	if (zsipi_host_parse(s, end, &p) < 0)
 		return 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c <= ' ' || c >= 0x7f || c == ';' || c == ',' || c == '"' || c == '<' || c == '>')
+	if (p == end)
+		return 1;
+	if (*p++ != ':' || p == end || end - p > 5)
+		return 0;
+	unsigned port = 0;
+	for (; p < end; p++) {
+		if (!zsipi_is_digit(*p))
 			return 0;
+		port = port * 10 + (unsigned)(*p - '0');
 	}
-	return 1;
+	return port <= 65535;
 }
 
 int zsip_stack_add_transport(struct zsip_stack *s, enum zsip_transport_kind kind,
@@ -162,9 +163,8 @@ int zsip_stack_add_transport(struct zsip_stack *s, enum zsip_transport_kind kind
 	}
 	if (!token || !*token || strlen(token) >= sizeof(s->tp[0].token))
 		return ZSIP_EINVAL;
-	for (const char *p = token; *p; p++)
-		if (!is_token_char(*p))
-			return ZSIP_EINVAL;
+	if (zsipi_span(token, token + strlen(token), ZSIPI_C_TOKEN) != token + strlen(token))
+		return ZSIP_EINVAL;
 	size_t n = strlen(sent_by);
 	if (n >= sizeof(s->tp[0].sent_by) || !valid_sent_by(sent_by, n))
 		return ZSIP_EINVAL;

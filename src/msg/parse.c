@@ -3,6 +3,9 @@
  * memchr finds line ends, a table classifies name bytes, nothing is copied
  * and nothing is allocated. */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "msg/hv.h"
 #include "msg/lex.h"
@@ -113,7 +116,7 @@ static inline uint32_t ld4(const char *p)
 /* Names are tokens, so OR-ing 0x20 folds letters to lower case and leaves
  * '-', '.', digits and the other token characters unlike any letter. The
  * compare reads whole words inside [p, p + len), overlapping at the end. */
-static int name_eq(const char *p, const char *lname, size_t len)
+static inline int name_eq(const char *p, const char *lname, size_t len)
 {
 	if (len >= 8) {
 		const uint64_t fold = 0x2020202020202020ull;
@@ -131,7 +134,7 @@ static int name_eq(const char *p, const char *lname, size_t len)
 	return 1;
 }
 
-static enum zsip_hdr_id lookup(const char *p, size_t len)
+static inline enum zsip_hdr_id lookup(const char *p, size_t len)
 {
 	unsigned c0 = (unsigned char)p[0] | 0x20u;
 	if (len == 1)
@@ -185,6 +188,27 @@ const char *zsip_hdr_name(enum zsip_hdr_id id)
 	return (unsigned)id < ZSIP_HDR__COUNT ? canonical[id] : "";
 }
 
+/* The first byte in [p, end) that is a, b or c; end when there is none.
+ * Sixteen bytes a step where SSE2 is there (every x86-64), else one. */
+static inline const char *find3(const char *p, const char *end, char a, char b, char c)
+{
+#ifdef __SSE2__
+	const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b), vc = _mm_set1_epi8(c);
+	while (end - p >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(x, vb)),
+					   _mm_cmpeq_epi8(x, vc));
+		unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+		if (mask)
+			return p + __builtin_ctz(mask);
+		p += 16;
+	}
+#endif
+	while (p < end && *p != a && *p != b && *p != c)
+		p++;
+	return p;
+}
+
 /* ------------------------------------------------------------ start line */
 
 /* "SIP/2.0", the protocol name case-insensitive (RFC 3261 §7.1). Returns
@@ -228,8 +252,7 @@ static int parse_request_line(struct zsip_msg *m, const char *p, const char *eol
 	m->method.len = (size_t)(p - s);
 	m->method_id = (uint8_t)zsip_method_id(m->method);
 	const char *u = ++p;
-	while (p < eol && *p != ' ')
-		p++;
+	p = find3(p, eol, ' ', ' ', ' ');
 	if (p == u || p == eol)
 		return fail(m, ZSIP_ESTARTLINE, p);
 	m->ruri_str.p = u;
@@ -324,37 +347,36 @@ static int parse_headers(struct parser *ps, const char *p, const char *end, cons
 		}
 		/* The name runs to the ':' of the first line. A known name is
 		 * proof enough that it is a token (see name_eq; a CR, which would
-		 * fold onto '-', is refused below); any other is checked. */
-		const char *name = p, *eol = memchr(p, '\n', (size_t)(end - p));
-		if (!eol)
+		 * fold onto '-', stops the scan first); any other is checked. */
+		const char *name = p, *colon = find3(p, end, ':', '\r', '\n'), *ne = colon;
+		if (colon == end)
 			return fail(m, ZSIP_ETRUNC, end);
-		const char *colon = memchr(p, ':', (size_t)(eol - p)), *ne = colon;
-		if (!colon)
-			return bad_name(m, name, eol);
+		if (*colon != ':')
+			return bad_name(m, name, colon);
 		while (ne > name && (ne[-1] == ' ' || ne[-1] == '\t'))
 			ne--;
 		size_t nlen = (size_t)(ne - name);
 		enum zsip_hdr_id id = nlen ? lookup(name, nlen) : ZSIP_HDR_OTHER;
 		if (id == ZSIP_HDR_OTHER && (nlen == 0 || zsipi_span(name, ne, ZSIPI_C_TOKEN) != ne))
-			return bad_name(m, name, eol);
+			return bad_name(m, name, colon);
 		/* The value runs to the end of the line and over every following
-		 * line that starts with SP or HT (a fold, RFC 3261 §7.3.1). */
-		const char *vstart = colon + 1;
+		 * line that starts with SP or HT (a fold, RFC 3261 §7.3.1). A CR
+		 * must start a CRLF: a bare one is no LWS (§25.1), and letting it
+		 * through would let a value end a line for a peer that splits
+		 * lines at CR. A bare LF ends a line, for lenient peers. */
+		const char *vstart = colon + 1, *eol;
+		p = vstart;
 		for (;;) {
+			eol = find3(p, end, '\r', '\n', '\n');
+			if (eol == end || (*eol == '\r' && eol + 1 == end))
+				return fail(m, ZSIP_ETRUNC, end);
+			if (*eol == '\r' && *++eol != '\n')
+				return fail(m, ZSIP_EHDRLINE, eol - 1);
 			p = eol + 1;
 			if (p >= end || (*p != ' ' && *p != '\t'))
 				break;
-			eol = memchr(p, '\n', (size_t)(end - p));
-			if (!eol)
-				return fail(m, ZSIP_ETRUNC, end);
 		}
 		const char *vend = eol > vstart && eol[-1] == '\r' ? eol - 1 : eol;
-		/* A CR that does not start a line end is no LWS (RFC 3261 §25.1);
-		 * letting it through would let a value end a line for a peer that
-		 * splits lines at CR. */
-		for (const char *cr = name; (cr = memchr(cr, '\r', (size_t)(vend - cr))) != NULL; cr++)
-			if (cr[1] != '\n')
-				return fail(m, ZSIP_EHDRLINE, cr);
 		size_t line_len = (size_t)(p - name);
 		if (line_len > ps->lim->max_header_len)
 			return fail(m, ZSIP_EHDRTOOLONG, name);
