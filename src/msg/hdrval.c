@@ -165,28 +165,60 @@ int zsip_value_next(struct zsip_str *cur, struct zsip_str *value)
 
 /* Header parameters of a name-addr (generic-param, RFC 3261 §25.1), with
  * the tag picked out: tag-param = "tag" EQUAL token (§19.3); for a
- * Contact (c != NULL) also q and expires (§20.10), in the same pass. */
+ * Contact (c != NULL) also q and expires (§20.10), in the same pass. p is
+ * just past the first ';'. The grammar is param_next's, read here in
+ * place: each parameter is checked up to the ';' or end after it before
+ * it is looked at, and an empty one (";;", a final ';') is malformed. */
 static int nameaddr_params(struct zsip_nameaddr *na, struct zsip_contact *c, const char *p, const char *end)
 {
-	struct zsip_str cur = slice(p, end), n, v;
-	int rc, token;
-	na->params = cur;
-	if (zsipi_skip_lws(p, end) == end)
-		return ZSIP_ENAMEADDR; /* a ';' with no parameter after it */
-	while ((rc = param_next(&cur, &n, &v, &token)) == 1) {
-		if (n.len == 3 && zsipi_caseeq_lit(n.p, "tag", 3)) {
+	na->params = slice(p, end);
+	for (;;) {
+		p = zsipi_skip_lws(p, end);
+		const char *n = p;
+		p = zsipi_span(p, end, ZSIPI_C_TOKEN | ZSIPI_C_PARAM);
+		if (p == n)
+			return ZSIP_ENAMEADDR;
+		size_t nl = (size_t)(p - n);
+		struct zsip_str v = absent;
+		int token = 0;
+		if (p < end && (unsigned char)*p <= ' ')
+			p = zsipi_skip_lws(p, end);
+		if (p < end && *p == '=') {
+			p = zsipi_skip_lws(p + 1, end);
+			const char *vs = p;
+			if (p < end && *p == '"') {
+				if (!(p = zsipi_quoted_skip(p, end)))
+					return ZSIP_ENAMEADDR;
+			} else {
+				p = zsipi_span(p, end, ZSIPI_C_TOKEN);
+				token = 1;
+				if (p < end && zsipi_is((unsigned char)*p, ZSIPI_C_PARAM)) {
+					p = zsipi_span(p, end, ZSIPI_C_TOKEN | ZSIPI_C_PARAM);
+					token = 0;
+				}
+				if (p == vs)
+					return ZSIP_ENAMEADDR;
+			}
+			v = slice(vs, p);
+			p = zsipi_skip_lws(p, end);
+		}
+		if (p < end && *p != ';')
+			return ZSIP_ENAMEADDR;
+		if (nl == 3 && zsipi_caseeq_lit(n, "tag", 3)) {
 			if (!token || na->tag.p)
 				return ZSIP_ENAMEADDR;
 			na->tag = v;
-		} else if (c && n.len == 1 && (*n.p | 0x20) == 'q') {
+		} else if (c && nl == 1 && (*n | 0x20) == 'q') {
 			if (!c->q.p)
-				c->q = v.p ? v : slice(n.p + 1, n.p + 1);
-		} else if (c && n.len == 7 && zsipi_caseeq_lit(n.p, "expires", 7)) {
+				c->q = v.p ? v : slice(n + 1, n + 1);
+		} else if (c && nl == 7 && zsipi_caseeq_lit(n, "expires", 7)) {
 			if (!c->expires.p)
-				c->expires = v.p ? v : slice(n.p + 7, n.p + 7);
+				c->expires = v.p ? v : slice(n + 7, n + 7);
 		}
+		if (p == end)
+			return 0;
+		p++;
 	}
-	return rc == 0 ? 0 : ZSIP_ENAMEADDR;
 }
 
 /* name-addr = [ display-name ] LAQUOT addr-spec RAQUOT
@@ -290,15 +322,18 @@ int zsip_nameaddr_parse(struct zsip_nameaddr *na, struct zsip_str value)
  * (RFC 3261 §20.10, §25.1). */
 int zsip_contact_parse(struct zsip_contact *c, struct zsip_str value)
 {
-	memset(c, 0, sizeof *c);
 	if (value.p) {
 		const char *end = value.p + value.len;
 		const char *p = zsipi_skip_lws(value.p, end);
-		if (zsipi_trim_lws(p, end) - p == 1 && *p == '*') {
+		if (p < end && *p == '*' && zsipi_trim_lws(p, end) - p == 1) {
+			memset(c, 0, sizeof *c);
 			c->star = 1;
 			return 0;
 		}
 	}
+	/* nameaddr writes all of c->addr */
+	c->q = c->expires = absent;
+	c->star = 0;
 	return nameaddr(&c->addr, c, value);
 }
 
@@ -417,14 +452,22 @@ int zsip_via_parse(struct zsip_via *via, struct zsip_str value)
  * values is read in one pass. *next: end, or the byte after the ','. */
 int zsipi_via_next(struct zsip_via *via, const char *p, const char *end, const char **next)
 {
-	memset(via, 0, sizeof *via);
+	/* field by field: a memset of the whole struct costs more here */
+	via->protocol = via->version = via->transport = via->host = via->params = absent;
+	via->branch = via->received = via->rport = via->maddr = via->ttl = absent;
+	via->port = 0;
+	via->host_type = 0;
 	const char *s;
 	p = zsipi_skip_lws(p, end);
 	*next = end;
 
 	struct zsip_str *part[3] = { &via->protocol, &via->version, &via->transport };
 	int i = 0;
-	if (end - p > 8 && memcmp(p, "SIP/2.0/", 8) == 0) {
+	uint64_t w = 0, sip20;
+	memcpy(&sip20, "SIP/2.0/", 8);
+	if (end - p > 8)
+		memcpy(&w, p, 8);
+	if (w == sip20) {
 		/* the form nearly every Via has */
 		via->protocol = slice(p, p + 3);
 		via->version = slice(p + 4, p + 7);
@@ -458,15 +501,8 @@ transport:
 
 	p = zsipi_skip_lws(p, end);
 	if (p < end && *p == ':') {
-		p = zsipi_skip_lws(p + 1, end);
-		s = p;
-		unsigned v = 0;
-		while (p < end && zsipi_is_digit(*p)) {
-			v = v * 10 + (unsigned)(*p++ - '0');
-			if (v > 65535)
-				return ZSIP_EVIA;
-		}
-		if (p == s)
+		uint64_t v;
+		if (!(p = zsipi_digits(zsipi_skip_lws(p + 1, end), end, 65535, &v)))
 			return ZSIP_EVIA;
 		via->port = (uint16_t)v;
 		p = zsipi_skip_lws(p, end);
@@ -528,15 +564,10 @@ int zsip_cseq_parse(struct zsip_cseq *c, struct zsip_str value)
 	if (!value.p)
 		return ZSIP_ECSEQ;
 	const char *end = value.p + value.len;
-	const char *p = zsipi_skip_lws(value.p, end), *s = p;
+	const char *p = zsipi_skip_lws(value.p, end), *s;
 	end = zsipi_trim_lws(p, end);
-	uint64_t n = 0;
-	while (p < end && zsipi_is_digit(*p)) {
-		n = n * 10 + (unsigned)(*p++ - '0');
-		if (n > 0xffffffffu)
-			return ZSIP_ECSEQ;
-	}
-	if (p == s)
+	uint64_t n;
+	if (!(p = zsipi_digits(p, end, 0xffffffffu, &n)))
 		return ZSIP_ECSEQ;
 	s = zsipi_skip_lws(p, end);
 	if (s == p)
@@ -557,15 +588,10 @@ int zsip_uint_parse(struct zsip_str value, uint32_t max, uint32_t *out)
 	if (!value.p)
 		return ZSIP_ENUMBER;
 	const char *end = value.p + value.len;
-	const char *p = zsipi_skip_lws(value.p, end), *s = p;
+	const char *p = zsipi_skip_lws(value.p, end);
 	end = zsipi_trim_lws(p, end);
-	uint64_t n = 0;
-	while (p < end && zsipi_is_digit(*p)) {
-		n = n * 10 + (unsigned)(*p++ - '0');
-		if (n > max)
-			return ZSIP_ENUMBER;
-	}
-	if (p == s || p != end)
+	uint64_t n;
+	if (!(p = zsipi_digits(p, end, max, &n)) || p != end)
 		return ZSIP_ENUMBER;
 	*out = (uint32_t)n;
 	return 0;

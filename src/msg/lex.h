@@ -140,6 +140,26 @@ static inline unsigned zsipi_hexval(unsigned char c)
 	return c <= '9' ? (unsigned)(c - '0') : (unsigned)((c | 0x20) - 'a' + 10);
 }
 
+/* 1*DIGIT at p read as a number no larger than max (leading zeros are
+ * fine): returns the end of the digits with the value in *out, or NULL
+ * when there is no digit or the value passes max. */
+static inline const char *zsipi_digits(const char *p, const char *end, uint64_t max, uint64_t *out)
+{
+	const char *s = p;
+	uint64_t v = 0;
+	unsigned d;
+	while (p < end && (d = (unsigned)((unsigned char)*p - '0')) <= 9) {
+		v = v * 10 + d;
+		if (v > max)
+			return NULL;
+		p++;
+	}
+	if (p == s)
+		return NULL;
+	*out = v;
+	return p;
+}
+
 /* WSP: SP or HT. */
 static inline int zsipi_is_ws(int c)
 {
@@ -211,16 +231,20 @@ static inline const char *zsipi_trim_lws(const char *start, const char *end)
 /* Skips a run of bytes of class cls (four at a time while it can). */
 static inline const char *zsipi_span(const char *p, const char *end, unsigned cls)
 {
-	while (end - p >= 4) {
-		if (!(zsipi_cc((unsigned char)p[0]) & cls))
-			return p;
-		if (!(zsipi_cc((unsigned char)p[1]) & cls))
-			return p + 1;
-		if (!(zsipi_cc((unsigned char)p[2]) & cls))
-			return p + 2;
-		if (!(zsipi_cc((unsigned char)p[3]) & cls))
-			return p + 3;
-		p += 4;
+	if (end - p >= 4) {
+		/* while p < lim, p[0..3] are in the slice */
+		const char *lim = end - 3;
+		do {
+			if (!(zsipi_cc((unsigned char)p[0]) & cls))
+				return p;
+			if (!(zsipi_cc((unsigned char)p[1]) & cls))
+				return p + 1;
+			if (!(zsipi_cc((unsigned char)p[2]) & cls))
+				return p + 2;
+			if (!(zsipi_cc((unsigned char)p[3]) & cls))
+				return p + 3;
+			p += 4;
+		} while (p < lim);
 	}
 	while (p < end && (zsipi_cc((unsigned char)*p) & cls))
 		p++;
@@ -230,16 +254,19 @@ static inline const char *zsipi_span(const char *p, const char *end, unsigned cl
 /* Skips a run of bytes not of class cls. */
 static inline const char *zsipi_until(const char *p, const char *end, unsigned cls)
 {
-	while (end - p >= 4) {
-		if (zsipi_cc((unsigned char)p[0]) & cls)
-			return p;
-		if (zsipi_cc((unsigned char)p[1]) & cls)
-			return p + 1;
-		if (zsipi_cc((unsigned char)p[2]) & cls)
-			return p + 2;
-		if (zsipi_cc((unsigned char)p[3]) & cls)
-			return p + 3;
-		p += 4;
+	if (end - p >= 4) {
+		const char *lim = end - 3;
+		do {
+			if (zsipi_cc((unsigned char)p[0]) & cls)
+				return p;
+			if (zsipi_cc((unsigned char)p[1]) & cls)
+				return p + 1;
+			if (zsipi_cc((unsigned char)p[2]) & cls)
+				return p + 2;
+			if (zsipi_cc((unsigned char)p[3]) & cls)
+				return p + 3;
+			p += 4;
+		} while (p < lim);
 	}
 	while (p < end && !(zsipi_cc((unsigned char)*p) & cls))
 		p++;

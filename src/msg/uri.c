@@ -24,41 +24,73 @@ static inline int escape_at(const char *p, const char *end)
 /* Skips bytes of class cls and valid escapes. */
 static const char *span_esc(const char *p, const char *end, unsigned cls)
 {
-	while (p < end) {
-		unsigned char c = (unsigned char)*p;
-		if (zsipi_cc(c) & cls)
-			p++;
-		else if (c == '%' && escape_at(p, end))
+	for (;;) {
+		p = zsipi_span(p, end, cls);
+		if (p < end && *p == '%' && escape_at(p, end))
 			p += 3;
 		else
-			break;
+			return p;
 	}
-	return p;
 }
+
+static const struct zsip_str absent = { NULL, 0 };
 
 /* ------------------------------------------------------------ addresses */
 
-/* The IPv4address that starts at p, or NULL: returns its end. */
-static const char *ipv4_prefix(const char *p, const char *end, uint8_t out[4])
+/* dec-octet at p: 1-3 DIGIT, at most 255. Returns its end and the value
+ * in *v, or NULL. */
+static inline const char *octet(const char *p, const char *end, unsigned *v)
 {
-	for (int i = 0; i < 4; i++) {
-		unsigned v, d;
-		if (i && (p == end || *p++ != '.'))
+	unsigned x, d;
+	if (end - p >= 3) {
+		/* the usual case: three bytes to look at, no bound to check */
+		unsigned d1 = (unsigned)((unsigned char)p[1] - '0'), d2 = (unsigned)((unsigned char)p[2] - '0');
+		if ((x = (unsigned)((unsigned char)p[0] - '0')) > 9)
 			return NULL;
-		if (p == end || (v = (unsigned)((unsigned char)*p - '0')) > 9)
-			return NULL;
-		p++;
-		if (p < end && (d = (unsigned)((unsigned char)*p - '0')) <= 9) {
-			v = v * 10 + d;
-			p++;
-			if (p < end && (d = (unsigned)((unsigned char)*p - '0')) <= 9) {
-				v = v * 10 + d;
-				p++;
-			}
+		if (d1 > 9) {
+			*v = x;
+			return p + 1;
 		}
-		if (v > 255)
+		if (d2 > 9) {
+			*v = x * 10 + d1;
+			return p + 2;
+		}
+		x = x * 100 + d1 * 10 + d2;
+		if (x > 255)
 			return NULL;
-		out[i] = (uint8_t)v;
+		*v = x;
+		return p + 3;
+	}
+	if (p == end || (x = (unsigned)((unsigned char)*p - '0')) > 9)
+		return NULL;
+	if (++p < end && (d = (unsigned)((unsigned char)*p - '0')) <= 9) {
+		x = x * 10 + d;
+		if (++p < end && (d = (unsigned)((unsigned char)*p - '0')) <= 9) {
+			x = x * 10 + d;
+			p++;
+			if (x > 255)
+				return NULL;
+		}
+	}
+	*v = x;
+	return p;
+}
+
+/* The IPv4address that starts at p, or NULL: returns its end, and the
+ * address in out when out is not NULL. Straight-line: four octets with a
+ * '.' between. */
+static inline const char *ipv4_prefix(const char *p, const char *end, uint8_t *out)
+{
+	unsigned a, b, c, d;
+	if (!(p = octet(p, end, &a)) || p == end || *p != '.' || !(p = octet(p + 1, end, &b)) ||
+	    p == end || *p != '.' || !(p = octet(p + 1, end, &c)) || p == end || *p != '.' ||
+	    !(p = octet(p + 1, end, &d)))
+		return NULL;
+	if (out) {
+		out[0] = (uint8_t)a;
+		out[1] = (uint8_t)b;
+		out[2] = (uint8_t)c;
+		out[3] = (uint8_t)d;
 	}
 	return p;
 }
@@ -131,6 +163,20 @@ int zsipi_ipv6_parse(const char *p, size_t n, uint8_t out[16])
 	return 0;
 }
 
+/* IPv6reference = "[" IPv6address "]" at p: apart from zsipi_host_parse
+ * so that the common cases need no stack of their own. */
+static int ipv6_ref(const char *p, const char *end, const char **after)
+{
+	uint8_t a[16];
+	const char *q = p + 1;
+	while (q < end && (zsipi_is_hex((unsigned char)*q) || *q == ':' || *q == '.'))
+		q++;
+	if (q == end || *q != ']' || zsipi_ipv6_parse(p + 1, (size_t)(q - p - 1), a) < 0)
+		return -1;
+	*after = q + 1;
+	return ZSIP_HOST_IPV6;
+}
+
 /* host = hostname / IPv4address / IPv6reference (RFC 3261 §25.1).
  * hostname = *( domainlabel "." ) toplabel [ "." ], a domainlabel being
  * alphanum with inner '-', a toplabel starting with ALPHA. So a name whose
@@ -138,19 +184,11 @@ int zsipi_ipv6_parse(const char *p, size_t n, uint8_t out[16])
  * checks the labels; IPv4 is checked apart. */
 int zsipi_host_parse(const char *p, const char *end, const char **after)
 {
-	uint8_t a[16];
-	if (p < end && *p == '[') {
-		const char *q = p + 1;
-		while (q < end && (zsipi_is_hex((unsigned char)*q) || *q == ':' || *q == '.'))
-			q++;
-		if (q == end || *q != ']' || zsipi_ipv6_parse(p + 1, (size_t)(q - p - 1), a) < 0)
-			return -1;
-		*after = q + 1;
-		return ZSIP_HOST_IPV6;
-	}
+	if (p < end && *p == '[')
+		return ipv6_ref(p, end, after);
 	if (p < end && zsipi_is_digit(*p)) {
 		/* most likely an address; a name can start with a digit too */
-		const char *e = ipv4_prefix(p, end, a);
+		const char *e = ipv4_prefix(p, end, NULL);
 		if (e && (e == end || (*e != '.' && !zsipi_is((unsigned char)*e, ZSIPI_C_HOST)))) {
 			*after = e;
 			return ZSIP_HOST_IPV4;
@@ -232,9 +270,8 @@ static int sip_part(struct zsip_uri *u, const char *p, const char *end)
 {
 	/* userinfo = user [ ":" password ] "@". user may hold ';', '?' and '/'
 	 * (RFC 4475 §3.1.1.9), so the '@' decides: scan what userinfo allows
-	 * and see whether an '@' stops the scan. '@' is valid nowhere else,
-	 * so without one there is nothing to scan. */
-	const char *q = memchr(p, '@', (size_t)(end - p)) ? p : end, *colon = NULL;
+	 * and see whether an '@' stops the scan ('@' is valid nowhere else). */
+	const char *q = p, *colon = NULL;
 	for (unsigned cls = ZSIPI_C_USER; q < end;) {
 		q = zsipi_span(q, end, cls);
 		if (q < end && *q == '%' && escape_at(q, end)) {
@@ -265,13 +302,8 @@ static int sip_part(struct zsip_uri *u, const char *p, const char *end)
 
 	if (p < end && *p == ':') {
 		const char *ps = ++p;
-		unsigned v = 0;
-		while (p < end && zsipi_is_digit(*p)) {
-			v = v * 10 + (unsigned)(*p++ - '0');
-			if (v > 65535)
-				return ZSIP_EURI_HOST;
-		}
-		if (p == ps)
+		uint64_t v;
+		if (!(p = zsipi_digits(p, end, 65535, &v)))
 			return ZSIP_EURI_HOST;
 		u->port_str = slice(ps, p);
 		u->port = (uint16_t)v;
@@ -333,12 +365,23 @@ static int other_part(const char *p, const char *end)
 
 int zsip_uri_parse(struct zsip_uri *u, struct zsip_str text)
 {
-	memset(u, 0, sizeof *u);
+	/* field by field: a memset of the whole struct costs more here */
 	u->raw = text;
+	u->scheme = u->user = u->password = u->host = absent;
+	u->port_str = u->params = u->headers = absent;
+	u->port = 0;
+	u->scheme_id = 0;
+	u->host_type = 0;
 	if (!text.p || text.len == 0)
 		return ZSIP_EURI;
 	const char *p = text.p, *end = p + text.len;
 
+	/* "sip:" in any case: nearly every URI */
+	if (text.len > 4 && zsipi_caseeq_lit(p, "sip:", 4)) {
+		u->scheme = slice(p, p + 3);
+		u->scheme_id = ZSIP_URI_SIP;
+		return sip_part(u, p + 4, end);
+	}
 	/* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
 	if (!zsipi_is_alpha(*p))
 		return ZSIP_EURI;
