@@ -182,6 +182,9 @@ static void test_frame_without_content_length_is_an_error_on_a_stream_rfc3261_18
 	size_t used;
 	static const char msg[] = HEAD("") "hello";
 	mx_assert_err(frame_s(msg, &used), ZSIP_ECLEN);
+	/* a control byte where the name has '-' makes another name */
+	static const char cr[] = HEAD("Content\x0dLength: 5\r\n") "hello";
+	mx_assert_err(frame_s(cr, &used), ZSIP_ECLEN);
 	/* until the header block is whole there is no telling */
 	static const char part[] = "MESSAGE sip:bob@biloxi.example.com SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\n";
 	assert_frame(frame_s(part, &used), used, ZSIP_FRAME_MORE, 0);

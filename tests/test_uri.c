@@ -219,6 +219,10 @@ static const struct bad_case bad_uris[] = {
 	{ "1sip:host", ZSIP_EURI },              /* scheme starts with ALPHA */
 	{ ":host", ZSIP_EURI },
 	{ "si p:host", ZSIP_EURI },
+	/* the ':' after the scheme is a ':', not a byte that case-folds onto it */
+	{ "sip\x1auser@example.com", ZSIP_EURI },
+	{ "SIP\x1ahost", ZSIP_EURI },
+	{ "sips\x1ahost", ZSIP_EURI },
 	/* RFC 4475 §3.1.2.7: a Request-URI in '<' '>' */
 	{ "<sip:user@example.com>", ZSIP_EURI },
 	{ "sip:user@example.com>", ZSIP_EURI },

@@ -19,7 +19,7 @@ static const char *cl_value(const char *p, const char *end)
 		n = 1;
 	} else {
 		while (p + n < end && n < sizeof name - 1 &&
-		       ((unsigned char)p[n] | 0x20u) == (unsigned char)name[n])
+		       (name[n] == '-' ? p[n] == '-' : ((unsigned char)p[n] | 0x20u) == (unsigned char)name[n]))
 			n++;
 		if (n != sizeof name - 1)
 			return NULL;

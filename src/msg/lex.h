@@ -181,9 +181,10 @@ static inline int zsipi_caseeq(const char *a, const char *b, size_t n)
 }
 
 /* 1 when a[0..n) equals l[0..n) ignoring ASCII case, where the literal l
- * holds lower-case letters only (OR-ing 0x20 folds exactly the letters
- * onto them). Up to eight bytes compare as one word; with n a constant
- * this is a load or two and a compare. */
+ * holds lower-case LETTERS only: OR-ing 0x20 folds exactly the letters onto
+ * them, but it would fold control bytes onto ':', '/', '.' or digits
+ * (0x1a | 0x20 is ':'), so compare any other byte on its own. Up to eight
+ * bytes compare as one word; with n a constant this is a load or two. */
 static inline int zsipi_caseeq_lit(const char *a, const char *l, size_t n)
 {
 	if (n > 0 && n <= 8) {

@@ -377,7 +377,7 @@ int zsip_uri_parse(struct zsip_uri *u, struct zsip_str text)
 	const char *p = text.p, *end = p + text.len;
 
 	/* "sip:" in any case: nearly every URI */
-	if (text.len > 4 && zsipi_caseeq_lit(p, "sip:", 4)) {
+	if (text.len > 4 && zsipi_caseeq_lit(p, "sip", 3) && p[3] == ':') {
 		u->scheme = slice(p, p + 3);
 		u->scheme_id = ZSIP_URI_SIP;
 		return sip_part(u, p + 4, end);
