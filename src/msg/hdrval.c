@@ -18,6 +18,24 @@ static const struct zsip_str absent = { NULL, 0 };
 
 /* ------------------------------------------------------------ parameters */
 
+/* gen-value = token / host / quoted-string, or a uri-parameter's pvalue
+ * (paramchar), starting at p (RFC 3261 §25.1). Returns its end, or NULL
+ * when it is empty or an unclosed quote; *token is 1 for a plain token. */
+static inline const char *param_value(const char *p, const char *end, int *token)
+{
+	*token = 0;
+	if (p < end && *p == '"')
+		return zsipi_quoted_skip(p, end);
+	const char *v = p;
+	p = zsipi_span(p, end, ZSIPI_C_TOKEN);
+	*token = 1;
+	if (p < end && zsipi_is((unsigned char)*p, ZSIPI_C_PARAM)) {
+		p = zsipi_span(p, end, ZSIPI_C_TOKEN | ZSIPI_C_PARAM);
+		*token = 0;
+	}
+	return p == v ? NULL : p;
+}
+
 /* The cursor rests on the next parameter's name, or on the last ';' when
  * nothing follows it, so that the next call reports the empty parameter.
  * *token (may be NULL) says whether the value is a plain token. */
@@ -39,24 +57,12 @@ static int param_next(struct zsip_str *cur, struct zsip_str *name, struct zsip_s
 	if (p == n)
 		return ZSIP_EPARAM;
 	struct zsip_str nm = slice(n, p), val = absent;
-	int tok = 1;
+	int tok = 0;
 	p = zsipi_skip_lws(p, end);
 	if (p < end && *p == '=') {
-		p = zsipi_skip_lws(p + 1, end);
-		const char *v = p;
-		if (p < end && *p == '"') {
-			if (!(p = zsipi_quoted_skip(p, end)))
-				return ZSIP_EPARAM;
-			tok = 0;
-		} else {
-			p = zsipi_span(p, end, ZSIPI_C_TOKEN);
-			if (p < end && zsipi_is((unsigned char)*p, ZSIPI_C_PARAM)) {
-				p = zsipi_span(p, end, ZSIPI_C_TOKEN | ZSIPI_C_PARAM);
-				tok = 0;
-			}
-			if (p == v)
-				return ZSIP_EPARAM;
-		}
+		const char *v = zsipi_skip_lws(p + 1, end);
+		if (!(p = param_value(v, end, &tok)))
+			return ZSIP_EPARAM;
 		val = slice(v, p);
 		p = zsipi_skip_lws(p, end);
 	}
@@ -73,7 +79,7 @@ static int param_next(struct zsip_str *cur, struct zsip_str *name, struct zsip_s
 	*name = nm;
 	*value = val;
 	if (token)
-		*token = tok && val.p;
+		*token = tok;
 	return 1;
 }
 
@@ -184,21 +190,9 @@ static int nameaddr_params(struct zsip_nameaddr *na, struct zsip_contact *c, con
 		if (p < end && (unsigned char)*p <= ' ')
 			p = zsipi_skip_lws(p, end);
 		if (p < end && *p == '=') {
-			p = zsipi_skip_lws(p + 1, end);
-			const char *vs = p;
-			if (p < end && *p == '"') {
-				if (!(p = zsipi_quoted_skip(p, end)))
-					return ZSIP_ENAMEADDR;
-			} else {
-				p = zsipi_span(p, end, ZSIPI_C_TOKEN);
-				token = 1;
-				if (p < end && zsipi_is((unsigned char)*p, ZSIPI_C_PARAM)) {
-					p = zsipi_span(p, end, ZSIPI_C_TOKEN | ZSIPI_C_PARAM);
-					token = 0;
-				}
-				if (p == vs)
-					return ZSIP_ENAMEADDR;
-			}
+			const char *vs = zsipi_skip_lws(p + 1, end);
+			if (!(p = param_value(vs, end, &token)))
+				return ZSIP_ENAMEADDR;
 			v = slice(vs, p);
 			p = zsipi_skip_lws(p, end);
 		}
