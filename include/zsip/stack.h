@@ -325,6 +325,14 @@ int zsip_txn_transport(const struct zsip_txn *txn);
 int zsip_txn_status(const struct zsip_txn *txn);
 void *zsip_txn_user(const struct zsip_txn *txn);
 void zsip_txn_set_user(struct zsip_txn *txn, void *user);
+/* Sends every later event of txn (RESPONSE, ACK, TIMEOUT,
+ * TRANSPORT_ERROR, TERMINATED) to on_event(user, ev) instead of the
+ * stack's on_event: a module that starts its own transactions (a
+ * registration, a call) gets their events without a central dispatch.
+ * on_event NULL: back to the stack's. The same rules apply inside it as in
+ * the stack's on_event. */
+void zsip_txn_set_handler(struct zsip_txn *txn,
+			  void (*on_event)(void *user, const struct zsip_event *ev), void *user);
 struct zsip_stack *zsip_txn_stack(const struct zsip_txn *txn);
 
 /* ------------------------------------------------------ helpers for the TU */

@@ -36,7 +36,10 @@ struct zsip_stack {
 	void *user;
 	int (*send)(void *user, int transport_id, const struct zsip_addr *dst,
 		    const char *buf, size_t len);
+	/* Where events go: the application's on_event, or the layer above
+	 * that took the stack over (zsipi_set_event_sink). */
 	void (*on_event)(void *user, const struct zsip_event *ev);
+	void *ev_user;
 	int (*random)(void *user, void *buf, size_t len);
 	uint64_t rng;
 
@@ -75,6 +78,13 @@ int zsipi_send(struct zsip_stack *s, int transport_id, const struct zsip_addr *d
 	       const char *buf, size_t len);
 /* Hands ev to the TU, if it listens. */
 void zsipi_emit(struct zsip_stack *s, const struct zsip_event *ev);
+/* Hands ev to fn(user, ev) as zsipi_emit does (the same re-entry guard). */
+void zsipi_emit_to(struct zsip_stack *s, void (*fn)(void *, const struct zsip_event *), void *user,
+		   const struct zsip_event *ev);
+/* An upper layer (the UA) takes the events of the stack: from now on they
+ * go to fn(user, ev) instead of the config's on_event. */
+void zsipi_set_event_sink(struct zsip_stack *s, void (*fn)(void *, const struct zsip_event *),
+			  void *user);
 /* 64 random bits from the application's source or the seeded generator. */
 uint64_t zsipi_random64(struct zsip_stack *s);
 

@@ -75,6 +75,7 @@ struct zsip_stack *zsip_stack_new(const struct zsip_config *cfg)
 	s->user = cfg->user;
 	s->send = cfg->send;
 	s->on_event = cfg->on_event;
+	s->ev_user = cfg->user;
 	s->random = cfg->random;
 	s->rng = cfg->seed;
 	s->limits = cfg->limits;
@@ -199,13 +200,26 @@ int zsipi_send(struct zsip_stack *s, int transport_id, const struct zsip_addr *d
 	return 0;
 }
 
-void zsipi_emit(struct zsip_stack *s, const struct zsip_event *ev)
+void zsipi_emit_to(struct zsip_stack *s, void (*fn)(void *, const struct zsip_event *), void *user,
+		   const struct zsip_event *ev)
 {
-	if (!s->on_event)
+	if (!fn)
 		return;
 	s->depth++;
-	s->on_event(s->user, ev);
+	fn(user, ev);
 	s->depth--;
+}
+
+void zsipi_emit(struct zsip_stack *s, const struct zsip_event *ev)
+{
+	zsipi_emit_to(s, s->on_event, s->ev_user, ev);
+}
+
+void zsipi_set_event_sink(struct zsip_stack *s, void (*fn)(void *, const struct zsip_event *),
+			  void *user)
+{
+	s->on_event = fn;
+	s->ev_user = user;
 }
 
 int zsip_stack_send(struct zsip_stack *s, int transport_id, const struct zsip_addr *dst,

@@ -32,7 +32,7 @@ static void pass_up(struct zsip_txn *tx, enum zsip_event_type type, const struct
 	ev.transport_id = rx->src ? rx->transport : tx->transport;
 	ev.src = rx->src;
 	ev.now_ms = rx->now;
-	zsipi_emit(tx->stack, &ev);
+	zsipi_txn_emit(tx, &ev);
 }
 
 /* Timer B, F (§17.1.1.2, §17.1.2.2) or H (§17.2.1): tell the TU, end. */
@@ -46,7 +46,7 @@ static int timed_out(struct zsip_txn *tx, uint64_t now)
 	ev.err = ZSIP_ETIMEOUT;
 	ev.now_ms = now;
 	tx->stack->st.txn_timeouts++;
-	zsipi_emit(tx->stack, &ev);
+	zsipi_txn_emit(tx, &ev);
 	zsipi_txn_end(tx, now);
 	return 0;
 }
@@ -63,7 +63,7 @@ static int transport_error(struct zsip_txn *tx, uint64_t now)
 	ev.transport_id = tx->transport;
 	ev.err = ZSIP_ETRANSPORT;
 	ev.now_ms = now;
-	zsipi_emit(tx->stack, &ev);
+	zsipi_txn_emit(tx, &ev);
 	zsipi_txn_end(tx, now);
 	return 0;
 }

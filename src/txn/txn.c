@@ -16,6 +16,14 @@ static struct zsip_str rebase(struct zsip_str v, const char *from, const char *t
 	return v;
 }
 
+void zsipi_txn_emit(struct zsip_txn *tx, const struct zsip_event *ev)
+{
+	if (tx->on_event)
+		zsipi_emit_to(tx->stack, tx->on_event, tx->ev_user, ev);
+	else
+		zsipi_emit(tx->stack, ev);
+}
+
 /* ------------------------------------------------------------ timers */
 
 static int in_retx_slot(enum zsipi_timer_id id)
@@ -45,7 +53,7 @@ static void on_timer(struct zsip_txn *tx, enum zsipi_timer_id id, uint64_t now)
 		ev.txn = tx;
 		ev.transport_id = tx->transport;
 		ev.now_ms = now;
-		zsipi_emit(s, &ev);
+		zsipi_txn_emit(tx, &ev);
 		s->st.txn_terminated++;
 		txn_free(tx);
 		return;
@@ -470,6 +478,13 @@ void *zsip_txn_user(const struct zsip_txn *tx)
 void zsip_txn_set_user(struct zsip_txn *tx, void *user)
 {
 	tx->user = user;
+}
+
+void zsip_txn_set_handler(struct zsip_txn *tx, void (*on_event)(void *user, const struct zsip_event *ev),
+			  void *user)
+{
+	tx->on_event = on_event;
+	tx->ev_user = user;
 }
 
 struct zsip_stack *zsip_txn_stack(const struct zsip_txn *tx)

@@ -52,6 +52,10 @@ struct zsip_txn {
 	struct zsip_stack *stack;
 	struct zsip_txn *hnext;
 	void *user;
+	/* zsip_txn_set_handler: this transaction's events go here, not to
+	 * the stack's sink. NULL: the sink. */
+	void (*on_event)(void *user, const struct zsip_event *ev);
+	void *ev_user;
 	struct zsipi_timer retx;
 	struct zsipi_timer end;
 	uint32_t retx_ms;       /* the interval the retransmission slot runs */
@@ -121,6 +125,8 @@ int zsipi_server_non_invite(struct zsip_txn *tx, int in, const struct zsipi_rx *
 int zsipi_txn_input(struct zsip_txn *tx, int in, const struct zsipi_rx *rx);
 
 /* ------------------------------------------------------------ txn.c */
+/* Hands an event about tx to its handler, or to the stack's sink. */
+void zsipi_txn_emit(struct zsip_txn *tx, const struct zsip_event *ev);
 /* Starts timer id in its slot, due ms after now. */
 void zsipi_txn_timer(struct zsip_txn *tx, enum zsipi_timer_id id, uint64_t now, uint64_t ms);
 void zsipi_txn_timer_stop(struct zsip_txn *tx, enum zsipi_timer_id id);
