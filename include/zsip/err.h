@@ -61,6 +61,11 @@ enum zsip_err {
 	ZSIP_ENOTIMPL = -67,     /* unknown method whose CSeq method differs: answered 501 */
 	ZSIP_EBODY = -68,        /* Content-Length larger than the bytes present */
 	ZSIP_ECLEN_DUP = -69,    /* two Content-Length fields that disagree */
+
+	/* UA and dialogs (zsip/ua.h) */
+	ZSIP_ENAME = -80,        /* a host name where only a numeric address works (no resolve callback) */
+	ZSIP_ERESOLVE = -81,     /* the resolve callback refused the URI */
+	ZSIP_EPENDING = -82,     /* another INVITE transaction is pending in the dialog (§14.1) */
 };
 
 /* A short English description of an error code ("missing Call-ID");

@@ -52,6 +52,10 @@ static const struct err_info errs[] = {
 	{ ZSIP_ENOTIMPL, 501, "unknown method with a mismatched CSeq", "Not Implemented" },
 	{ ZSIP_EBODY, 400, "Content-Length larger than the body", "Bad Request - Body Shorter Than Content-Length" },
 	{ ZSIP_ECLEN_DUP, 400, "conflicting Content-Length fields", "Bad Request - Conflicting Content-Length" },
+	/* UA and dialogs */
+	{ ZSIP_ENAME, 0, "host name given and no resolve callback set", NULL },
+	{ ZSIP_ERESOLVE, 0, "the resolve callback refused the URI", NULL },
+	{ ZSIP_EPENDING, 0, "an INVITE transaction is pending in this dialog", NULL },
 };
 
 static const struct err_info *find(int err)
