@@ -496,6 +496,47 @@ static void test_registrar_ignores_what_is_not_a_register_server_transaction(voi
 	assert_null(zsip_registrar_new(W->s, &(struct zsip_registrar_config){ .min_expires = 10, .max_expires = 5 }));
 }
 
+/* Heap per binding, for the record (README): 1000 AORs of one binding
+ * each, then 3 more bindings on each, measured through the allocator hooks
+ * once every transaction has ended. */
+static void test_registrar_measures_heap_bytes_per_binding(void **state)
+{
+	(void)state;
+	zsip_registrar_free(R);
+	C.max_aors = 1000;
+	C.max_bindings = 4000;
+	R = zsip_registrar_new(W->s, &C);
+	tw_advance(W, W->now + 64 * 500);
+	size_t base = M.live;
+	char to[64], cid[64], ct[256];
+	for (unsigned i = 0; i < 1000; i++) {
+		snprintf(to, sizeof to, "sip:user%04u@biloxi.example.com", i);
+		snprintf(cid, sizeof cid, "%08x-%04u@192.0.2.4", i * 2654435761u, i);
+		snprintf(ct, sizeof ct, "Contact: <sip:user%04u@192.0.2.4:5060;transport=udp>\r\n", i);
+		W->nsent = 0;
+		assert_int_equal(reg_to(to, cid, 1, ct), 200);
+	}
+	tw_advance(W, W->now + 64 * 500);
+	size_t one = M.live - base;
+	for (unsigned i = 0; i < 1000; i++) {
+		snprintf(to, sizeof to, "sip:user%04u@biloxi.example.com", i);
+		snprintf(cid, sizeof cid, "%08x-%04u@192.0.2.4", i * 2654435761u, i);
+		snprintf(ct, sizeof ct, "Contact: <sip:user%04u@192.0.2.5:5060;transport=udp>, "
+					"<sip:user%04u@192.0.2.6:5060>, <sip:user%04u@192.0.2.7:5060>\r\n", i, i, i);
+		W->nsent = 0;
+		assert_int_equal(reg_to(to, cid, 2, ct), 200);
+	}
+	tw_advance(W, W->now + 64 * 500);
+	size_t more = M.live - base - one;
+	size_t a, b;
+	zsip_registrar_count(R, &a, &b);
+	assert_int_equal(a, 1000);
+	assert_int_equal(b, 4000);
+	printf("  registrar heap: %.0f bytes per AOR with one binding, %.0f per further binding "
+	       "(~40-byte URIs and Call-IDs)\n", (double)one / 1000, (double)more / 3000);
+	assert_true(one / 1000 < 512 && more / 3000 < 256);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -520,6 +561,7 @@ int main(void)
 		T(test_registrar_caps_get_503_with_retry_after),
 		T(test_registrar_out_of_memory_gets_503_and_binds_nothing),
 		T(test_registrar_ignores_what_is_not_a_register_server_transaction),
+		T(test_registrar_measures_heap_bytes_per_binding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
