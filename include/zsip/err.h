@@ -66,6 +66,12 @@ enum zsip_err {
 	ZSIP_ENAME = -80,        /* a host name where only a numeric address works (no resolve callback) */
 	ZSIP_ERESOLVE = -81,     /* the resolve callback refused the URI */
 	ZSIP_EPENDING = -82,     /* another INVITE transaction is pending in the dialog (§14.1) */
+
+	/* registration (zsip/reg.h) */
+	ZSIP_EREG_REJECTED = -100, /* the registrar answered with a final failure status */
+	ZSIP_EREG_INTERVAL = -101, /* 423 Interval Too Brief that could not be met */
+	ZSIP_EREG_ATTEMPTS = -102, /* max_attempts REGISTERs without success */
+	ZSIP_EREG_EXPIRED = -103,  /* the binding ran out while refreshes failed */
 };
 
 /* A short English description of an error code ("missing Call-ID");
