@@ -243,7 +243,7 @@ void zsipi_ua_rx_ack(struct zsip_ua *ua, const struct zsip_event *ev)
 {
 	const struct zsip_msg *m = ev->msg;
 	struct zsip_call *c = zsipi_call_find(ua, m->call_id);
-	if (c && !c->outgoing && c->dlg && zsipi_dlg_match_request(c->dlg, m))
+	if (c && c->dlg && zsipi_dlg_match_request(c->dlg, m))
 		zsipi_uas_ack(c, ev);
 	/* Otherwise an ACK for a dialog that is gone, or for a non-2xx the
 	 * transaction layer absorbed: nothing to do (§17.2.1). */
