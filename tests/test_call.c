@@ -769,8 +769,8 @@ static void test_reinvite_while_answering_one_is_pending_14_1(void **state)
 			 ZSIP_ESTATE);
 }
 
-/* RFC 5407 §3.1.3 (BYE crossing the re-INVITE): the re-INVITE gets 487,
- * the call ends once on each side. */
+/* RFC 5407 §3.1.3 (BYE crossing the re-INVITE): the unanswered
+ * re-INVITE gets 487, the call ends once on each side. */
 static void test_bye_crossing_reinvite_ends_call_once_5407(void **state)
 {
 	(void)state;
@@ -783,7 +783,8 @@ static void test_bye_crossing_reinvite_ends_call_once_5407(void **state)
 	assert_int_equal(up_rx_count(A, "SIP/2.0 487", NULL), 1);
 	assert_int_equal(up_count(A, ZSIP_UA_ENDED), 1);
 	assert_int_equal(up_count(B, ZSIP_UA_ENDED), 1);
-	assert_int_equal(up_count(A, ZSIP_UA_REINVITE_DONE), 0);
+	/* The 487 may be reported before the BYE ends the call. */
+	assert_true(up_count(A, ZSIP_UA_REINVITE_DONE) <= 1);
 	assert_heaps_idle();
 }
 

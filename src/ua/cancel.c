@@ -63,6 +63,12 @@ void zsipi_call_send_bye(struct zsip_call *c, enum zsip_ua_end_reason reason, ui
 	c->end_reason = (uint8_t)reason;
 	if (c->bye)
 		return;
+	/* The peer's re-INVITE we have not answered will not be (§15.1.2's
+	 * rule, applied on our side too). */
+	if (c->reinv && !(c->flags & CALL_REINV_OUT) && zsip_txn_status(c->reinv) < 200) {
+		zsipi_ua_reply(c->ua, c->reinv, 487, NONE, NONE, now);
+		zsipi_call_drop_txn(c, &c->reinv);
+	}
 	int rc = zsipi_dlg_send(c, c->dlg, "BYE", 0, NONE, NONE, NONE, now, &c->bye);
 	if (rc < 0)
 		zsipi_call_finish(c, ZSIP_UA_ENDED, 0, rc, reason, NULL, now);
