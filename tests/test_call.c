@@ -310,27 +310,10 @@ static void test_uas_ack_stops_2xx_retransmissions_and_confirms(void **state)
 
 /* ------------------------------------------------------ raw responses */
 
-/* Answers the last request starting with method that reached raw node
- * `node` (to the sender, alice): code, To tag (NULL: as received), extra
- * lines, body. */
 static void raw_answer_at(int node, const char *method, int code, const char *tag, const char *extra,
 			  const char *body)
 {
-	const struct up_dgram *req = up_rx_last(&W->node[node], method);
-	assert_non_null(req);
-	char via[256], from[256], to[256], callid[128], cseq[64], buf[4096];
-	assert_int_equal(up_header(req->buf, "Via", via, sizeof(via)), 0);
-	assert_int_equal(up_header(req->buf, "From", from, sizeof(from)), 0);
-	assert_int_equal(up_header(req->buf, "To", to, sizeof(to)), 0);
-	assert_int_equal(up_header(req->buf, "Call-ID", callid, sizeof(callid)), 0);
-	assert_int_equal(up_header(req->buf, "CSeq", cseq, sizeof(cseq)), 0);
-	snprintf(buf, sizeof(buf),
-		 "SIP/2.0 %d X\r\nVia: %s\r\nFrom: %s\r\nTo: %s%s%s\r\nCall-ID: %s\r\nCSeq: %s\r\n"
-		 "%sContent-Length: %zu\r\n\r\n%s",
-		 code, via, from, to, tag && !strstr(to, "tag=") ? ";tag=" : "",
-		 tag && !strstr(to, "tag=") ? tag : "", callid, cseq, extra ? extra : "",
-		 body ? strlen(body) : 0, body ? body : "");
-	up_inject(W, node, req->from, buf);
+	assert_int_equal(up_answer(W, node, method, code, tag, extra, body), 0);
 }
 
 static void raw_answer(const char *method, int code, const char *tag, const char *extra)

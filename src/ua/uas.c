@@ -133,7 +133,12 @@ int zsipi_uas_send(struct zsip_call *c, struct zsip_txn *tx, int status, const c
 			return n;
 	}
 	struct zsip_field f[40];
-	size_t nf = zsipi_split_fields((struct zsip_str){ hdrs, (size_t)n }, f, 8);
+	size_t nf = 0;
+	/* §12.1.1: a response that makes the dialog copies Record-Route. */
+	for (const struct zsip_hdr *h = zsip_msg_find(&req, ZSIP_HDR_RECORD_ROUTE);
+	     h && status > 100 && status < 300 && nf < 16; h = zsip_msg_find_next(&req, h))
+		f[nf++] = (struct zsip_field){ ZSIP_STR("Record-Route"), h->value };
+	nf += zsipi_split_fields((struct zsip_str){ hdrs, (size_t)n }, f + nf, 8);
 	if (body.len)
 		f[nf++] = (struct zsip_field){ ZSIP_STR("Content-Type"),
 					       zsip_str_c(ctype ? ctype : "application/sdp") };

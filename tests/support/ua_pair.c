@@ -220,3 +220,25 @@ int up_header(const char *msg, const char *name, char *out, size_t cap)
 	}
 	return -1;
 }
+
+int up_answer(struct up *w, int node, const char *method, int code, const char *tag,
+	      const char *extra, const char *body)
+{
+	const struct up_dgram *req = up_rx_last(&w->node[node], method);
+	if (!req)
+		return -1;
+	char via[256], from[256], to[256], callid[128], cseq[64], buf[4096];
+	if (up_header(req->buf, "Via", via, sizeof(via)) || up_header(req->buf, "From", from, sizeof(from)) ||
+	    up_header(req->buf, "To", to, sizeof(to)) ||
+	    up_header(req->buf, "Call-ID", callid, sizeof(callid)) ||
+	    up_header(req->buf, "CSeq", cseq, sizeof(cseq)))
+		return -1;
+	int add_tag = tag && !strstr(to, "tag=");
+	snprintf(buf, sizeof(buf),
+		 "SIP/2.0 %d X\r\nVia: %s\r\nFrom: %s\r\nTo: %s%s%s\r\nCall-ID: %s\r\nCSeq: %s\r\n"
+		 "%sContent-Length: %zu\r\n\r\n%s",
+		 code, via, from, to, add_tag ? ";tag=" : "", add_tag ? tag : "", callid, cseq,
+		 extra ? extra : "", body ? strlen(body) : 0, body ? body : "");
+	up_inject(w, node, req->from, buf);
+	return 0;
+}

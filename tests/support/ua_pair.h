@@ -84,6 +84,12 @@ const struct up_event *up_last(const struct up_node *n, enum zsip_ua_event_type 
 size_t up_rx_count(const struct up_node *n, const char *prefix, const char *needle);
 const struct up_dgram *up_rx_last(const struct up_node *n, const char *prefix);
 
+/* A raw node answers the last request starting with method (e.g.
+ * "INVITE ") that reached it, back to its sender: code, a To tag added
+ * when the To has none (NULL: none), extra header lines, body. 0 or -1. */
+int up_answer(struct up *w, int node, const char *method, int code, const char *tag,
+	      const char *extra, const char *body);
+
 /* Copies header name's value of msg text into out (NUL-terminated). 0 or -1. */
 int up_header(const char *msg, const char *name, char *out, size_t cap);
 
