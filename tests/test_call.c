@@ -983,6 +983,41 @@ static void test_ua_free_with_live_calls_leaks_nothing(void **state)
 	assert_int_equal(A->nev, nev);
 }
 
+/* The issue's memory goal: an established call that is idle (no
+ * transaction left) holds at most 1 KiB on each side, measured through the
+ * allocator hooks. */
+static void test_established_idle_call_holds_under_1_kib_per_side(void **state)
+{
+	(void)state;
+	enum { N = 20 };
+	struct zsip_call *c[N];
+	/* A first round grows the stacks' timer heaps to their working size
+	 * (they keep their capacity, as hash tables do). */
+	for (int i = 0; i < N; i++)
+		c[i] = call_bob();
+	up_for(W, 1000);
+	for (int i = 0; i < N; i++)
+		zsip_call_hangup(c[i], up_now(W));
+	up_for(W, 64 * T1 + 1000);
+	base_a = A->mem.live;
+	base_b = B->mem.live;
+	for (int i = 0; i < N; i++)
+		c[i] = call_bob();
+	up_for(W, 64 * T1 + 1000);
+	struct zsip_stack_stats sa, sb;
+	zsip_stack_stats(A->s, &sa);
+	zsip_stack_stats(B->s, &sb);
+	assert_int_equal(sa.txn_active, 0);
+	assert_int_equal(sb.txn_active, 0);
+	size_t per_a = (A->mem.live - base_a) / N, per_b = (B->mem.live - base_b) / N;
+	printf("bytes per established idle call: caller %zu, callee %zu\n", per_a, per_b);
+	assert_true(per_a <= 1024);
+	assert_true(per_b <= 1024);
+	for (int i = 0; i < N; i++)
+		zsip_call_hangup(c[i], up_now(W));
+	assert_heaps_idle();
+}
+
 /* ------------------------------------------------------------ main */
 
 int main(void)
@@ -1025,6 +1060,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_merged_request_gets_482_8_2_2_2, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_invite_past_the_call_cap_gets_503_with_retry_after, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_ua_free_with_live_calls_leaks_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_established_idle_call_holds_under_1_kib_per_side, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("call", tests, NULL, NULL);
 }
