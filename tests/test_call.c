@@ -1018,6 +1018,47 @@ static void test_established_idle_call_holds_under_1_kib_per_side(void **state)
 	assert_heaps_idle();
 }
 
+/* Over a TCP-like transport (no retransmissions by the transactions) the
+ * same call works, and ends clean. */
+static void test_basic_call_over_a_reliable_transport(void **state)
+{
+	(void)state;
+	struct zsip_call *c = call_bob();
+	up_for(W, 200);
+	assert_int_equal(up_count(A, ZSIP_UA_ANSWERED), 1);
+	assert_int_equal(up_count(B, ZSIP_UA_CONFIRMED), 1);
+	char v[128];
+	assert_int_equal(up_header(up_rx_last(B, "INVITE ")->buf, "Contact", v, sizeof(v)), 0);
+	assert_string_equal(v, "<sip:192.0.2.1:5060;transport=tcp>");
+	zsip_call_hangup(c, up_now(W));
+	up_for(W, 200);
+	assert_int_equal(up_count(B, ZSIP_UA_ENDED), 1);
+	assert_int_equal(up_count(A, ZSIP_UA_ENDED), 1);
+	assert_heaps_idle();
+}
+
+static int setup_tcp(void **state)
+{
+	(void)state;
+	return setup_pair(1, 0);
+}
+
+static void no_event(void *user, const struct zsip_ua_event *ev)
+{
+	(void)user;
+	(void)ev;
+}
+
+/* One UA per stack; on_event is required. */
+static void test_second_ua_on_a_stack_is_refused(void **state)
+{
+	(void)state;
+	struct zsip_ua_config cfg = { 0 };
+	assert_null(zsip_ua_new(A->s, &cfg));
+	cfg.on_event = no_event;
+	assert_null(zsip_ua_new(A->s, &cfg));
+}
+
 /* ------------------------------------------------------------ main */
 
 int main(void)
@@ -1061,6 +1102,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invite_past_the_call_cap_gets_503_with_retry_after, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_ua_free_with_live_calls_leaks_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_established_idle_call_holds_under_1_kib_per_side, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_basic_call_over_a_reliable_transport, setup_tcp, teardown),
+		cmocka_unit_test_setup_teardown(test_second_ua_on_a_stack_is_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("call", tests, NULL, NULL);
 }

@@ -59,8 +59,8 @@ static int copy_strings(struct zsip_ua *ua, const struct zsip_ua_config *cfg)
 
 struct zsip_ua *zsip_ua_new(struct zsip_stack *s, const struct zsip_ua_config *cfg)
 {
-	if (!s || !cfg || !cfg->on_event || s->depth)
-		return NULL;
+	if (!s || !cfg || !cfg->on_event || s->depth || s->on_event == ua_sink)
+		return NULL; /* one UA per stack, not from a callback */
 	if (!zsipi_transport(s, cfg->transport_id))
 		return NULL;
 	struct zsip_ua *ua = zsipi_mem_alloc(&s->mem, sizeof(*ua));
@@ -120,7 +120,9 @@ static void release_txn(struct zsip_txn *tx)
 
 void zsip_ua_free(struct zsip_ua *ua)
 {
-	if (!ua)
+	/* From inside one of its own callbacks it would pull the UA from
+	 * under the code that called back: refused (documented). */
+	if (!ua || ua->nest)
 		return;
 	struct zsip_stack *s = ua->s;
 	if (ua->tab) {
