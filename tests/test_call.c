@@ -1059,6 +1059,43 @@ static void test_second_ua_on_a_stack_is_refused(void **state)
 	assert_null(zsip_ua_new(A->s, &cfg));
 }
 
+/* §13.3.1.4 for a re-INVITE the caller answered: its ACK wait survives
+ * the end of the caller's own INVITE transaction (Timer M); no ACK within
+ * 64*T1 still ends the call with BYE. */
+static void test_unacked_2xx_to_peer_reinvite_byes_after_64_t1_even_past_timer_m(void **state)
+{
+	(void)state;
+	answer[0] = 0;
+	reinvite_answer[0] = 200;
+	call_bob();
+	up_for(W, 20);
+	raw_answer_at(1, "INVITE ", 200, "r1", BOB_CONTACT, SDP_ANSWER);
+	up_for(W, 30000);
+	/* bob re-INVITEs alice inside the dialog, and never ACKs the 2xx. */
+	const struct up_dgram *inv = up_rx_last(B, "INVITE ");
+	char from[256], callid[128], buf[2048];
+	up_header(inv->buf, "From", from, sizeof(from));
+	up_header(inv->buf, "Call-ID", callid, sizeof(callid));
+	snprintf(buf, sizeof(buf),
+		 "INVITE sip:192.0.2.1:5060 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 192.0.2.2:5060;branch=z9hG4bKre1\r\n"
+		 "From: <sip:bob@192.0.2.2>;tag=r1\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 7 INVITE\r\n"
+		 BOB_CONTACT "Content-Length: 0\r\n\r\n", from, callid);
+	up_inject(W, 1, 0, buf);
+	uint64_t t = up_now(W);
+	up_for(W, 20);
+	assert_int_equal(up_count(A, ZSIP_UA_REINVITE), 1);
+	up_for(W, 64 * T1 + 1000);
+	const struct up_dgram *bye = up_rx_last(B, "BYE ");
+	assert_non_null(bye);
+	assert_true(bye->at >= t + 64 * T1);
+	raw_answer("BYE ", 200, NULL, NULL);
+	up_for(W, 100);
+	assert_int_equal(up_count(A, ZSIP_UA_ENDED), 1);
+	assert_int_equal(up_last(A, ZSIP_UA_ENDED)->reason, ZSIP_UA_END_NO_ACK);
+	assert_heaps_idle();
+}
+
 /* ------------------------------------------------------------ main */
 
 int main(void)
@@ -1104,6 +1141,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_idle_call_holds_under_1_kib_per_side, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_basic_call_over_a_reliable_transport, setup_tcp, teardown),
 		cmocka_unit_test_setup_teardown(test_second_ua_on_a_stack_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unacked_2xx_to_peer_reinvite_byes_after_64_t1_even_past_timer_m, setup_raw, teardown),
 	};
 	return cmocka_run_group_tests_name("call", tests, NULL, NULL);
 }

@@ -339,7 +339,10 @@ void zsipi_uac_event(struct zsip_call *c, const struct zsip_event *ev)
 		/* The ACK of the first 2xx is not needed once no 2xx can come. */
 		if (c->out && c->out_cseq == c->inv_cseq && !(c->flags & CALL_WAIT_ACK))
 			zsipi_call_free_out(c);
-		zsipi_timer_stop(&c->ua->s->timers, &c->t_end);
+		/* The CANCEL give-up has nothing left to end (t_end may be the
+		 * ACK wait of a re-INVITE we answered instead). */
+		if (!(c->flags & CALL_WAIT_ACK))
+			zsipi_timer_stop(&c->ua->s->timers, &c->t_end);
 		zsipi_call_drop_txn(c, &c->inv);
 		return;
 	default:
