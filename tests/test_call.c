@@ -164,6 +164,10 @@ static void test_invite_carries_contact_max_forwards_allow_body_and_extra_header
 	assert_string_equal(v, "70");
 	assert_int_equal(up_header(inv->buf, "Allow", v, sizeof(v)), 0);
 	assert_string_equal(v, "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER");
+	assert_int_equal(up_header(inv->buf, "Supported", v, sizeof(v)), 0);
+	assert_string_equal(v, "");
+	assert_int_equal(up_header(inv->buf, "User-Agent", v, sizeof(v)), 0);
+	assert_string_equal(v, "zsip-test");
 	assert_int_equal(up_header(inv->buf, "Subject", v, sizeof(v)), 0);
 	assert_string_equal(v, "lunch");
 	assert_int_equal(up_header(inv->buf, "Content-Type", v, sizeof(v)), 0);

@@ -171,10 +171,10 @@ struct zsip_ua_config {
 	const char *from;
 	/* User-Agent (requests) and Server (responses) value; NULL: none. */
 	const char *user_agent;
-	/* Option tags for Supported (RFC 3261 §20.37), comma-separated; NULL:
-	 * none (the header is then written empty in OPTIONS answers and left
-	 * out of requests). The UA answers 420 to a Require that names an
-	 * option tag not in this list. */
+	/* Option tags for Supported (RFC 3261 §20.37), comma-separated, sent
+	 * in our INVITEs, 1xx/2xx and OPTIONS answers; NULL: none (the header
+	 * is then written empty). The UA answers 420 to a Require that names
+	 * an option tag not in this list. */
 	const char *supported;
 	/* Body types we take, for Accept and the 415 check (§8.2.3);
 	 * NULL: "application/sdp". */

@@ -480,11 +480,10 @@ int zsipi_ua_std_headers(const struct zsip_ua *ua, int tid, int request, char *o
 	zsipi_put_c(&w, "Allow: ");
 	zsipi_put_c(&w, ua->allow);
 	zsipi_put_c(&w, "\r\n");
-	if (ua->cfg.supported) {
-		zsipi_put_c(&w, "Supported: ");
-		zsipi_put_c(&w, ua->cfg.supported);
-		zsipi_put_c(&w, "\r\n");
-	}
+	/* Empty when we support no extension: still says so (§20.37). */
+	zsipi_put_c(&w, "Supported: ");
+	zsipi_put_c(&w, ua->cfg.supported ? ua->cfg.supported : "");
+	zsipi_put_c(&w, "\r\n");
 	if (ua->cfg.user_agent) {
 		zsipi_put_c(&w, request ? "User-Agent: " : "Server: ");
 		zsipi_put_c(&w, ua->cfg.user_agent);
