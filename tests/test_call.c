@@ -1100,6 +1100,27 @@ static void test_unacked_2xx_to_peer_reinvite_byes_after_64_t1_even_past_timer_m
 	assert_heaps_idle();
 }
 
+/* §17.1.1.2 has no timer in Proceeding: a re-INVITE answered only with a
+ * 1xx would live forever; the end of the call ends it. */
+static void test_reinvite_stuck_in_proceeding_is_ended_with_the_call(void **state)
+{
+	(void)state;
+	struct zsip_call *c = call_bob();
+	up_for(W, 20);
+	raw_answer_at(1, "INVITE ", 200, "r1", BOB_CONTACT, SDP_ANSWER);
+	up_for(W, 20);
+	assert_int_equal(zsip_call_reinvite(c, ZSIP_STR(SDP_HOLD), NULL, up_now(W)), 0);
+	up_for(W, 20);
+	raw_answer("INVITE ", 180, NULL, BOB_CONTACT);
+	up_for(W, 20);
+	assert_int_equal(zsip_call_hangup(c, up_now(W)), 0);
+	up_for(W, 20);
+	raw_answer("BYE ", 200, NULL, NULL);
+	up_for(W, 20);
+	assert_int_equal(up_count(A, ZSIP_UA_ENDED), 1);
+	assert_heaps_idle();
+}
+
 /* ------------------------------------------------------------ main */
 
 int main(void)
@@ -1146,6 +1167,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_basic_call_over_a_reliable_transport, setup_tcp, teardown),
 		cmocka_unit_test_setup_teardown(test_second_ua_on_a_stack_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unacked_2xx_to_peer_reinvite_byes_after_64_t1_even_past_timer_m, setup_raw, teardown),
+		cmocka_unit_test_setup_teardown(test_reinvite_stuck_in_proceeding_is_ended_with_the_call, setup_raw, teardown),
 	};
 	return cmocka_run_group_tests_name("call", tests, NULL, NULL);
 }

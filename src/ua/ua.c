@@ -399,6 +399,14 @@ void zsipi_call_finish(struct zsip_call *c, enum zsip_ua_event_type type, int st
 	c->flags |= CALL_DONE;
 	/* Out of the table: a request for this dialog now gets 481. */
 	table_remove(c);
+	/* Our re-INVITE still without a final response would otherwise wait
+	 * forever in Proceeding (no timer there, §17.1.1.2): the dialog is
+	 * gone, so is it. */
+	if (c->reinv && (c->flags & CALL_REINV_OUT) && !(c->flags & CALL_REINV_FINAL)) {
+		zsip_txn_terminate(c->reinv);
+		zsipi_ua_forget_txn(c->reinv);
+		c->reinv = NULL;
+	}
 	/* Early dialogs of a call that did not happen hold nothing we need. */
 	if (type == ZSIP_UA_FAILED && !c->reinv && !c->bye)
 		free_dialogs(c);
