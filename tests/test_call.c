@@ -1121,6 +1121,39 @@ static void test_reinvite_stuck_in_proceeding_is_ended_with_the_call(void **stat
 	assert_heaps_idle();
 }
 
+/* Caps: past max_dialogs a fork's 1xx makes no early dialog, and its 2xx
+ * is still ACKed then BYEd (§13.2.2.4). */
+static void test_fork_past_the_dialog_cap_is_still_acked_and_byed(void **state)
+{
+	(void)state;
+	assert_int_equal(up_fini(W), 0);
+	free(W);
+	W = calloc(1, sizeof(*W));
+	up_init(W, 42);
+	struct zsip_ua_config cfg = { .max_dialogs = 1 };
+	assert_int_equal(up_add(W, "192.0.2.1", 0, 0, &cfg, NULL), 0);
+	assert_int_equal(up_add(W, "192.0.2.2", 1, 0, NULL, NULL), 1);
+	A = &W->node[0];
+	B = &W->node[1];
+	A->hook = hook;
+	base_a = A->mem.live;
+	call_bob();
+	up_for(W, 20);
+	raw_answer("INVITE ", 180, "f1", BOB_CONTACT);
+	raw_answer("INVITE ", 180, "f2", BOB_CONTACT);
+	up_for(W, 20);
+	struct zsip_ua_stats st;
+	zsip_ua_stats(A->ua, &st);
+	assert_int_equal(st.dialogs, 1);
+	raw_answer_at(1, "INVITE ", 200, "f1", BOB_CONTACT, SDP_ANSWER);
+	raw_answer_at(1, "INVITE ", 200, "f2", BOB_CONTACT, SDP_ANSWER);
+	up_for(W, 20);
+	assert_int_equal(up_count(A, ZSIP_UA_ANSWERED), 1);
+	assert_int_equal(up_rx_count(B, "ACK ", "tag=f2"), 1);
+	assert_int_equal(up_rx_count(B, "BYE ", "tag=f2"), 1);
+	assert_int_equal(up_rx_count(B, "BYE ", "tag=f1"), 0);
+}
+
 /* ------------------------------------------------------------ main */
 
 int main(void)
@@ -1168,6 +1201,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_second_ua_on_a_stack_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unacked_2xx_to_peer_reinvite_byes_after_64_t1_even_past_timer_m, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_reinvite_stuck_in_proceeding_is_ended_with_the_call, setup_raw, teardown),
+		cmocka_unit_test_setup_teardown(test_fork_past_the_dialog_cap_is_still_acked_and_byed, setup_raw, teardown),
 	};
 	return cmocka_run_group_tests_name("call", tests, NULL, NULL);
 }

@@ -44,7 +44,6 @@ int zsip_call_invite(struct zsip_ua *ua, const struct zsip_call_params *p, void 
 	char via[160], callid[32], from[400], to[400], routes[300], hdrs[2048], tag[12];
 	struct zsipi_req r = { .method = ZSIP_STR("INVITE"), .ruri = target, .cseq = 1,
 			       .body = p->body, .ctype = zsip_str_c(p->content_type) };
-	int err = 0;
 	struct zsip_call *c = NULL;
 	int rc = zsipi_ua_prepare(ua, route.p ? route : target, &r, via, sizeof(via));
 	if (rc == 0)
@@ -103,7 +102,6 @@ int zsip_call_invite(struct zsip_ua *ua, const struct zsip_call_params *p, void 
 			rc = 0;
 		}
 	}
-	(void)err;
 	if (out)
 		*out = c;
 	zsipi_ua_leave(ua);
@@ -198,8 +196,24 @@ static struct zsipi_dlg *dialog_for(struct zsip_call *c, const struct zsip_msg *
 static void extra_2xx(struct zsip_call *c, const struct zsip_msg *resp, uint64_t now)
 {
 	struct zsipi_dlg *d = dialog_for(c, resp);
-	if (!d)
+	if (!d) {
+		/* Past the dialog cap: ACK and BYE it from a dialog held only
+		 * for this (a retransmission then gets both again). */
+		struct zsip_msg req;
+		struct zsip_str raw = zsip_txn_request(c->inv);
+		int err;
+		if (!c->inv || zsip_msg_parse(&req, raw.p, raw.len, &c->ua->s->limits) < 0)
+			return;
+		d = zsipi_dlg_uac(&c->ua->s->mem, &req, resp, &err);
+		if (!d)
+			return;
+		struct zsip_txn *bye = NULL;
+		zsipi_uac_ack(c, d, resp->cseq.num, NONE, NONE, 0, now);
+		if (zsipi_dlg_send(c, d, "BYE", 0, NONE, NONE, NONE, now, &bye) == 0)
+			zsipi_ua_forget_txn(bye);
+		zsipi_dlg_free(&c->ua->s->mem, d);
 		return;
+	}
 	zsipi_uac_ack(c, d, resp->cseq.num, NONE, NONE, 0, now);
 	if (d->byed)
 		return;
