@@ -63,8 +63,10 @@ struct zsip_call;
 enum zsip_ua_event_type {
 	/* A new INVITE outside any dialog created ev->call (ev->msg is the
 	 * INVITE, its body the offer, or empty). Answer with
-	 * zsip_call_respond (1xx, 2xx with the answer, or a rejection), now
-	 * or later; zsip_call_hangup rejects with 603. */
+	 * zsip_call_respond (1xx, 2xx with the answer, or a rejection, e.g.
+	 * 401 with a WWW-Authenticate line in its headers), now or later: the
+	 * transaction waits for the application as long as it takes.
+	 * zsip_call_hangup rejects with 603. */
 	ZSIP_UA_INCOMING = 1,
 	/* Outgoing call: a 1xx other than 100 arrived (ev->status, ev->msg);
 	 * with a To tag it made or refreshed an early dialog. */
@@ -95,8 +97,11 @@ enum zsip_ua_event_type {
 	ZSIP_UA_REINVITE,
 	/* Our re-INVITE (zsip_call_reinvite) is over: ev->status 2xx (ev->msg
 	 * holds the answer; ACK already sent) or the failure, after which the
-	 * session is as it was (§14.1). A 491 is retried by the UA and not
-	 * reported. ev->err ZSIP_ETIMEOUT when no response came. */
+	 * session is as it was (§14.1). A 491 is retried by the UA after the
+	 * §14.1 delay and not reported. A 481 ends the call (ENDED, reason
+	 * DIALOG_GONE) instead; a 408 or no response at all (ev->err
+	 * ZSIP_ETIMEOUT) is reported, then the UA sends BYE and ENDED
+	 * follows. */
 	ZSIP_UA_REINVITE_DONE,
 	/* An out-of-dialog request of a method listed in
 	 * zsip_ua_config.app_methods (REGISTER, MESSAGE ...): ev->txn is the
