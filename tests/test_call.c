@@ -1154,6 +1154,47 @@ static void test_fork_past_the_dialog_cap_is_still_acked_and_byed(void **state)
 	assert_int_equal(up_rx_count(B, "BYE ", "tag=f1"), 0);
 }
 
+/* Every event of a call carries the handle and the user pointer given to
+ * zsip_call_invite (or set with zsip_call_set_user). */
+static void test_events_carry_the_call_handle_and_user_pointer(void **state)
+{
+	(void)state;
+	struct zsip_call *c = call_bob();
+	up_for(W, 200);
+	zsip_call_hangup(c, up_now(W));
+	up_for(W, 200);
+	assert_true(A->nev >= 3);
+	for (size_t i = 0; i < A->nev; i++) {
+		assert_ptr_equal(A->ev[i].call, c);
+		assert_ptr_equal(A->ev[i].user, (void *)0x1234);
+	}
+	assert_ptr_equal(up_last(B, ZSIP_UA_INCOMING)->user, NULL);
+}
+
+/* 183 with an early answer in its body reaches the caller as PROGRESS. */
+static void progress_hook(struct up_node *n, const struct zsip_ua_event *ev)
+{
+	if (ev->type == ZSIP_UA_INCOMING)
+		assert_int_equal(zsip_call_respond(ev->call, 183, "Session Progress", ZSIP_STR(SDP_ANSWER),
+						   NULL, "X-Early: yes\r\n", ev->now_ms), 0);
+	hook(n, ev);
+}
+
+static void test_183_with_early_answer_reaches_the_caller(void **state)
+{
+	(void)state;
+	B->hook = progress_hook;
+	bob_ring = 0;
+	call_bob();
+	up_for(W, 200);
+	const struct up_event *e = up_last(A, ZSIP_UA_PROGRESS);
+	assert_non_null(e);
+	assert_int_equal(e->status, 183);
+	assert_non_null(strstr(e->msg, "m=audio 3456"));
+	assert_non_null(strstr(e->msg, "X-Early: yes\r\n"));
+	assert_non_null(strstr(e->msg, "Contact: <sip:192.0.2.2:5060>\r\n"));
+}
+
 /* ------------------------------------------------------------ main */
 
 int main(void)
@@ -1202,6 +1243,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unacked_2xx_to_peer_reinvite_byes_after_64_t1_even_past_timer_m, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_reinvite_stuck_in_proceeding_is_ended_with_the_call, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_fork_past_the_dialog_cap_is_still_acked_and_byed, setup_raw, teardown),
+		cmocka_unit_test_setup_teardown(test_events_carry_the_call_handle_and_user_pointer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_183_with_early_answer_reaches_the_caller, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("call", tests, NULL, NULL);
 }

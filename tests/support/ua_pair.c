@@ -41,6 +41,7 @@ static void on_ua_event(void *user, const struct zsip_ua_event *ev)
 		struct up_event *e = &n->ev[n->nev++];
 		e->type = ev->type;
 		e->call = ev->call;
+		e->user = ev->user;
 		e->status = ev->status;
 		e->err = ev->err;
 		e->reason = ev->reason;

@@ -18,6 +18,7 @@
 struct up_event {
 	enum zsip_ua_event_type type;
 	struct zsip_call *call;
+	void *user;             /* ev->user */
 	int status, err;
 	enum zsip_ua_end_reason reason;
 	uint64_t at;
