@@ -118,7 +118,7 @@ int zsipi_record_routes(const struct zsip_msg *m, int reverse, char *out, size_t
 	return (int)len;
 }
 
-struct zsipi_dlg *zsipi_dlg_uac(struct zsipi_mem *mem, const struct zsip_msg *req,
+struct zsipi_dlg *zsipi_dlg_uac(struct zsipi_mem *mem, uint32_t cseq, struct zsip_str ruri,
 				const struct zsip_msg *resp, int *err)
 {
 	char routes[ROUTES_MAX];
@@ -137,11 +137,11 @@ struct zsipi_dlg *zsipi_dlg_uac(struct zsipi_mem *mem, const struct zsip_msg *re
 		.routes = { routes, (size_t)rn },
 	};
 	if (!p.target.p)
-		p.target = req->ruri_str;
+		p.target = ruri;
 	struct zsipi_dlg *d = dlg_make(mem, &p, err);
 	if (d) {
-		d->local_cseq = req->cseq.num;
-		d->secure = req->ruri.scheme_id == ZSIP_URI_SIPS;
+		d->local_cseq = cseq;
+		d->secure = ruri.len >= 5 && zsip_str_caseeq((struct zsip_str){ ruri.p, 5 }, ZSIP_STR("sips:"));
 	}
 	return d;
 }

@@ -40,10 +40,11 @@ static inline struct zsip_str zsipi_dlg_str(const struct zsipi_dlg *d, struct zs
 }
 
 /* UAC: the dialog a response (1xx with a To tag, or 2xx) to our request
- * req makes (§12.1.2): route set from Record-Route reversed, target from
- * Contact (the Request-URI when there is none). NULL: ZSIP_ENOMEM or a
- * field that does not fit (*err says which). */
-struct zsipi_dlg *zsipi_dlg_uac(struct zsipi_mem *mem, const struct zsip_msg *req,
+ * (CSeq cseq, Request-URI ruri) makes (§12.1.2): route set from
+ * Record-Route reversed, target from Contact (ruri when there is none),
+ * secure when ruri is a sips URI. NULL: ZSIP_ENOMEM or a field that does
+ * not fit (*err says which). */
+struct zsipi_dlg *zsipi_dlg_uac(struct zsipi_mem *mem, uint32_t cseq, struct zsip_str ruri,
 				const struct zsip_msg *resp, int *err);
 /* UAS: the dialog our response with To tag tag makes for request req
  * (§12.1.1): route set from Record-Route in order, target from Contact. */

@@ -157,6 +157,22 @@ static struct zsipi_dlg **find_dialog(struct zsip_call *c, struct zsip_str tag)
 	return NULL;
 }
 
+/* The Request-URI of our INVITE, from its start line. */
+static struct zsip_str invite_ruri(const struct zsip_call *c)
+{
+	struct zsip_str raw = zsip_txn_request(c->inv);
+	const char *sp = memchr(raw.p, ' ', raw.len);
+	const char *end = sp ? memchr(sp + 1, ' ', (size_t)(raw.p + raw.len - sp - 1)) : NULL;
+	return end ? (struct zsip_str){ sp + 1, (size_t)(end - sp - 1) } : (struct zsip_str){ NULL, 0 };
+}
+
+/* A dialog for a response to our INVITE, not yet counted or kept. */
+static struct zsipi_dlg *new_dialog(struct zsip_call *c, const struct zsip_msg *resp)
+{
+	int err;
+	return zsipi_dlg_uac(&c->ua->s->mem, resp->cseq.num, invite_ruri(c), resp, &err);
+}
+
 /* The dialog a response with a To tag makes (§12.1.2), or the one it
  * refreshes. NULL past the dialog cap or out of memory. */
 static struct zsipi_dlg *dialog_for(struct zsip_call *c, const struct zsip_msg *resp)
@@ -171,12 +187,7 @@ static struct zsipi_dlg *dialog_for(struct zsip_call *c, const struct zsip_msg *
 	}
 	if (ua->ndlg >= ua->cfg.max_dialogs)
 		return NULL;
-	struct zsip_msg req;
-	struct zsip_str raw = zsip_txn_request(c->inv);
-	int err;
-	if (zsip_msg_parse(&req, raw.p, raw.len, &ua->s->limits) < 0)
-		return NULL;
-	struct zsipi_dlg *d = zsipi_dlg_uac(&ua->s->mem, &req, resp, &err);
+	struct zsipi_dlg *d = new_dialog(c, resp);
 	if (!d)
 		return NULL;
 	ua->ndlg++;
@@ -199,12 +210,7 @@ static void extra_2xx(struct zsip_call *c, const struct zsip_msg *resp, uint64_t
 	if (!d) {
 		/* Past the dialog cap: ACK and BYE it from a dialog held only
 		 * for this (a retransmission then gets both again). */
-		struct zsip_msg req;
-		struct zsip_str raw = zsip_txn_request(c->inv);
-		int err;
-		if (!c->inv || zsip_msg_parse(&req, raw.p, raw.len, &c->ua->s->limits) < 0)
-			return;
-		d = zsipi_dlg_uac(&c->ua->s->mem, &req, resp, &err);
+		d = new_dialog(c, resp);
 		if (!d)
 			return;
 		struct zsip_txn *bye = NULL;
