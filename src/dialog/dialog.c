@@ -324,7 +324,9 @@ static int transport_of_kind(struct zsip_stack *s, enum zsip_transport_kind kind
 	return -1;
 }
 
-int zsipi_resolve(struct zsip_stack *s, zsip_ua_resolve_fn resolve, void *user, int dflt_tid,
+int zsipi_resolve(struct zsip_stack *s,
+		  int (*resolve)(void *, const struct zsip_uri *, int *, struct zsip_addr *),
+		  void *user, int dflt_tid,
 		  struct zsip_str uri_text, int *tid, struct zsip_addr *dst)
 {
 	struct zsip_uri u;

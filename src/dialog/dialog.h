@@ -10,7 +10,6 @@
 #include <stdint.h>
 
 #include "core/core.h"
-#include "zsip/ua.h"
 
 /* A piece of zsipi_dlg.s. */
 struct zsipi_span {
@@ -88,7 +87,9 @@ int zsipi_dlg_fill(const struct zsipi_dlg *d, struct zsipi_req *r, struct zsip_s
  * must be numeric (ZSIP_ENAME otherwise), the port defaults to 5060 (5061
  * for sips or transport=tls), and a transport= parameter picks a
  * transport of that kind on the stack, else dflt_tid. */
-int zsipi_resolve(struct zsip_stack *s, zsip_ua_resolve_fn resolve, void *user, int dflt_tid,
+int zsipi_resolve(struct zsip_stack *s,
+		  int (*resolve)(void *, const struct zsip_uri *, int *, struct zsip_addr *),
+		  void *user, int dflt_tid,
 		  struct zsip_str uri_text, int *tid, struct zsip_addr *dst);
 
 #endif
