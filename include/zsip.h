@@ -7,5 +7,6 @@
 #include "zsip/err.h"
 #include "zsip/msg.h"
 #include "zsip/stack.h"
+#include "zsip/digest.h"
 
 #endif

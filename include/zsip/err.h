@@ -61,6 +61,15 @@ enum zsip_err {
 	ZSIP_ENOTIMPL = -67,     /* unknown method whose CSeq method differs: answered 501 */
 	ZSIP_EBODY = -68,        /* Content-Length larger than the bytes present */
 	ZSIP_ECLEN_DUP = -69,    /* two Content-Length fields that disagree */
+
+	/* digest authentication (zsip/digest.h) */
+	ZSIP_EAUTH_REJECTED = -90,  /* credentials refused (wrong password, unknown user) */
+	ZSIP_EAUTH_ALGORITHM = -91, /* no supported digest algorithm or qop offered */
+	ZSIP_EAUTH_DECLINED = -92,  /* the credentials callback declined */
+	ZSIP_ENORANDOM = -93,       /* needs the stack's `random` callback */
+	ZSIP_EAUTH_STALE = -94,     /* nonce expired or not ours: challenge with stale=true */
+	ZSIP_EAUTH_REPLAY = -95,    /* nonce count did not increase */
+	ZSIP_EAUTH_MISSING = -96,   /* no credentials for the realm */
 };
 
 /* A short English description of an error code ("missing Call-ID");

@@ -52,6 +52,13 @@ static const struct err_info errs[] = {
 	{ ZSIP_ENOTIMPL, 501, "unknown method with a mismatched CSeq", "Not Implemented" },
 	{ ZSIP_EBODY, 400, "Content-Length larger than the body", "Bad Request - Body Shorter Than Content-Length" },
 	{ ZSIP_ECLEN_DUP, 400, "conflicting Content-Length fields", "Bad Request - Conflicting Content-Length" },
+	{ ZSIP_EAUTH_REJECTED, 0, "credentials rejected", NULL },
+	{ ZSIP_EAUTH_ALGORITHM, 0, "no supported digest algorithm", NULL },
+	{ ZSIP_EAUTH_DECLINED, 0, "credentials declined", NULL },
+	{ ZSIP_ENORANDOM, 0, "no random callback in the stack config", NULL },
+	{ ZSIP_EAUTH_STALE, 0, "stale nonce", NULL },
+	{ ZSIP_EAUTH_REPLAY, 0, "nonce count replayed", NULL },
+	{ ZSIP_EAUTH_MISSING, 0, "no credentials for the realm", NULL },
 };
 
 static const struct err_info *find(int err)
