@@ -62,6 +62,20 @@ for t in "${targets[@]}"; do
   fuzz_frame)
     for f in "${msgs[@]}"; do cat "$f"; printf '\r\n\r\n'; done > "$dir/stream-all"
     ;;
+  fuzz_registrar)
+    # sequences: NUL between pieces; a one-byte piece moves time on that
+    # many seconds (see fuzz/fuzz_registrar.c)
+    reg() { # call-id cseq extra-lines
+      printf 'REGISTER sip:registrar.example.com SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK%s%s\r\nMax-Forwards: 70\r\nTo: <sip:bob@example.com>\r\nFrom: <sip:bob@example.com>;tag=4562\r\nCall-ID: %s\r\nCSeq: %s REGISTER\r\n%bContent-Length: 0\r\n\r\n' "$1" "$2" "$1" "$2" "$3"
+    }
+    { reg c1 1 'Contact: <sip:bob@192.0.2.1>;q=0.5, <sip:bob@192.0.2.2>;expires=40\r\nExpires: 60\r\n'; printf '\0\x32\0'
+      reg c1 2 'Contact: <sip:bob@192.0.2.1>\r\n'; printf '\0'; reg c1 3 ''; printf '\0'
+      reg c1 4 'Contact: *\r\nExpires: 0\r\n'; } > "$dir/seq-register-refresh-removeall"
+    { reg c1 1 'Contact: <sip:bob@192.0.2.1>\r\nExpires: 10\r\n'; printf '\0'
+      reg c1 1 'Contact: <sip:bob@192.0.2.1>\r\n'; printf '\0'; reg c2 1 'Contact: <sip:bob@192.0.2.1>;expires=0\r\n'; printf '\0\xf2\0'
+      reg c3 9 'Contact: <sip:bob@192.0.2.3>, <sip:bob@192.0.2.4>, <sip:bob@192.0.2.5>, <sip:bob@192.0.2.6>, <sip:bob@192.0.2.7>\r\n'; } \
+      > "$dir/seq-423-order-caps"
+    ;;
   fuzz_stack)
     for f in "${msgs[@]}"; do
       size=$(wc -c < "$f")

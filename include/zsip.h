@@ -8,5 +8,7 @@
 #include "zsip/msg.h"
 #include "zsip/stack.h"
 #include "zsip/digest.h"
+#include "zsip/reg.h"
+#include "zsip/ua.h"
 
 #endif

@@ -62,6 +62,11 @@ enum zsip_err {
 	ZSIP_EBODY = -68,        /* Content-Length larger than the bytes present */
 	ZSIP_ECLEN_DUP = -69,    /* two Content-Length fields that disagree */
 
+	/* UA and dialogs (zsip/ua.h) */
+	ZSIP_ENAME = -80,        /* a host name where only a numeric address works (no resolve callback) */
+	ZSIP_ERESOLVE = -81,     /* the resolve callback refused the URI */
+	ZSIP_EPENDING = -82,     /* another INVITE transaction is pending in the dialog (§14.1) */
+
 	/* digest authentication (zsip/digest.h) */
 	ZSIP_EAUTH_REJECTED = -90,  /* credentials refused (wrong password, unknown user) */
 	ZSIP_EAUTH_ALGORITHM = -91, /* no supported digest algorithm or qop offered */
@@ -70,6 +75,12 @@ enum zsip_err {
 	ZSIP_EAUTH_STALE = -94,     /* nonce expired or not ours: challenge with stale=true */
 	ZSIP_EAUTH_REPLAY = -95,    /* nonce count did not increase */
 	ZSIP_EAUTH_MISSING = -96,   /* no credentials for the realm */
+
+	/* registration (zsip/reg.h) */
+	ZSIP_EREG_REJECTED = -100, /* the registrar answered with a final failure status */
+	ZSIP_EREG_INTERVAL = -101, /* 423 Interval Too Brief that could not be met */
+	ZSIP_EREG_ATTEMPTS = -102, /* max_attempts REGISTERs without success */
+	ZSIP_EREG_EXPIRED = -103,  /* the binding ran out while refreshes failed */
 };
 
 /* A short English description of an error code ("missing Call-ID");

@@ -111,6 +111,8 @@ void zsip_stack_free(struct zsip_stack *s)
 {
 	if (!s)
 		return;
+	if (s->upper_fini)
+		s->upper_fini(s->upper_user);
 	/* The heap first: it points into the transactions. */
 	zsipi_timers_fini(&s->timers);
 	for (size_t i = 0; i < s->table.nb; i++) {
@@ -220,6 +222,12 @@ void zsipi_set_event_sink(struct zsip_stack *s, void (*fn)(void *, const struct 
 {
 	s->on_event = fn;
 	s->ev_user = user;
+}
+
+void zsipi_set_upper_fini(struct zsip_stack *s, void (*fn)(void *), void *user)
+{
+	s->upper_fini = fn;
+	s->upper_user = user;
 }
 
 int zsip_stack_send(struct zsip_stack *s, int transport_id, const struct zsip_addr *dst,

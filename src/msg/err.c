@@ -52,6 +52,16 @@ static const struct err_info errs[] = {
 	{ ZSIP_ENOTIMPL, 501, "unknown method with a mismatched CSeq", "Not Implemented" },
 	{ ZSIP_EBODY, 400, "Content-Length larger than the body", "Bad Request - Body Shorter Than Content-Length" },
 	{ ZSIP_ECLEN_DUP, 400, "conflicting Content-Length fields", "Bad Request - Conflicting Content-Length" },
+	/* registration */
+	{ ZSIP_EREG_REJECTED, 0, "registration rejected by the registrar", NULL },
+	{ ZSIP_EREG_INTERVAL, 0, "registration interval too brief (423) could not be met", NULL },
+	{ ZSIP_EREG_ATTEMPTS, 0, "too many REGISTER attempts", NULL },
+	{ ZSIP_EREG_EXPIRED, 0, "registration expired while refreshes failed", NULL },
+	/* UA and dialogs */
+	{ ZSIP_ENAME, 0, "host name given and no resolve callback set", NULL },
+	{ ZSIP_ERESOLVE, 0, "the resolve callback refused the URI", NULL },
+	{ ZSIP_EPENDING, 0, "an INVITE transaction is pending in this dialog", NULL },
+	/* digest authentication */
 	{ ZSIP_EAUTH_REJECTED, 0, "credentials rejected", NULL },
 	{ ZSIP_EAUTH_ALGORITHM, 0, "no supported digest algorithm", NULL },
 	{ ZSIP_EAUTH_DECLINED, 0, "credentials declined", NULL },

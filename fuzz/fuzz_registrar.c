@@ -1,0 +1,195 @@
+/* Fuzz target: arbitrary REGISTERs into the registrar helper (RFC 3261
+ * §10.3) through a real stack, with time passing between them.
+ *
+ * Input: pieces separated by NUL bytes. A piece of one byte is a control:
+ * b < 0xf0 moves time on by b seconds (running every due timeout: binding
+ * expiry, transaction timers); b >= 0xf0 makes the (b - 0xef)-th
+ * allocation from now fail. Any longer piece is one UDP datagram, from
+ * one of four sources, received by the stack; every REGISTER it passes up
+ * goes to zsip_registrar_process, any other request gets 405. A seed that
+ * is one plain REGISTER is therefore a valid input as it is.
+ *
+ * Checked after every piece: the registrar answered every REGISTER it was
+ * given with a status (never left one hanging); a lookup of the To URI of
+ * the datagram gives at most max_per_aor bindings, none longer than
+ * max_expires; the counts stay within the caps. At the end every byte the
+ * stack and the registrar took must have come back (allocator hooks).
+ *
+ * Self-contained: built against src/ alone (make fuzz). */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_check.h"
+#include "zsip/reg.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define MAX_AORS 8
+#define MAX_BINDINGS 12
+#define PER_AOR 4
+#define MAX_EXPIRES 7200
+
+struct fz {
+	struct zsip_stack *st;
+	struct zsip_registrar *reg;
+	int tp;
+	uint64_t now;
+	size_t live;
+	unsigned long fail_after;
+	int processed, answered;
+	int in_reg;             /* inside zsip_registrar_process */
+};
+
+static struct fz F;
+
+static void *fz_alloc(void *user, size_t n)
+{
+	(void)user;
+	if (F.fail_after && --F.fail_after == 0)
+		return NULL;
+	size_t *p = malloc(sizeof(size_t) * 2 + n);
+	if (!p)
+		return NULL;
+	p[0] = n;
+	F.live += n;
+	return p + 2;
+}
+
+static void fz_free(void *user, void *ptr, size_t n)
+{
+	(void)user;
+	if (!ptr)
+		return;
+	size_t *p = (size_t *)ptr - 2;
+	FUZZ_ASSERT(p[0] == n);
+	F.live -= n;
+	free(p);
+}
+
+static int fz_send(void *user, int tp, const struct zsip_addr *dst, const char *buf, size_t len)
+{
+	(void)user;
+	(void)tp;
+	(void)dst;
+	struct zsip_msg m;
+	/* What the registrar sends must parse (the stack's stateless answers
+	 * to broken requests echo their bytes, and need not). */
+	if (F.in_reg)
+		FUZZ_ASSERT(zsip_msg_parse(&m, buf, len, NULL) > 0 && m.status >= 200);
+	return 0;
+}
+
+static void fz_event(void *user, const struct zsip_event *ev)
+{
+	(void)user;
+	if (ev->type != ZSIP_EV_REQUEST)
+		return;
+	if (zsip_txn_method(ev->txn) == ZSIP_METHOD_REGISTER) {
+		F.in_reg = 1;
+		int st = zsip_registrar_process(F.reg, ev->txn, ev->now_ms);
+		F.in_reg = 0;
+		F.processed++;
+		/* Answered, or the stack could not take the answer (memory). */
+		FUZZ_ASSERT((st >= 200 && st <= 699) || st == ZSIP_ENOMEM || st == ZSIP_ETOOBIG);
+		if (st > 0)
+			F.answered++;
+	} else if (zsip_txn_method(ev->txn) != ZSIP_METHOD_ACK) {
+		struct zsip_response r;
+		memset(&r, 0, sizeof r);
+		r.code = 405;
+		zsip_txn_reply(ev->txn, &r, ev->now_ms);
+	}
+}
+
+static void advance(uint64_t to)
+{
+	for (unsigned guard = 0;; guard++) {
+		uint64_t d = zsip_stack_next_deadline(F.st);
+		if (d > to)
+			break;
+		if (guard > 100000)
+			FUZZ_FAIL("timer never moves");
+		if (d > F.now)
+			F.now = d;
+		zsip_stack_timeout(F.st, F.now);
+	}
+	F.now = to;
+}
+
+static void check_aor(const char *buf, size_t len)
+{
+	struct zsip_msg m;
+	if (zsip_msg_parse(&m, buf, len, NULL) <= 0)
+		return;
+	struct zsip_reg_contact c[PER_AOR + 1];
+	int n = zsip_registrar_lookup(F.reg, m.to.uri.raw, c, PER_AOR + 1, F.now);
+	if (n < 0)
+		return;
+	FUZZ_ASSERT(n <= PER_AOR);
+	for (int i = 0; i < n; i++) {
+		FUZZ_ASSERT(c[i].expires > 0 && c[i].expires <= MAX_EXPIRES);
+		FUZZ_ASSERT(c[i].q <= 1000);
+		FUZZ_ASSERT(c[i].uri.len > 0);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	memset(&F, 0, sizeof F);
+	F.now = 1000;
+	struct zsip_config cfg = { 0 };
+	cfg.alloc.alloc = fz_alloc;
+	cfg.alloc.free = fz_free;
+	cfg.send = fz_send;
+	cfg.on_event = fz_event;
+	cfg.seed = 1;
+	cfg.max_transactions = 16;
+	F.st = zsip_stack_new(&cfg);
+	FUZZ_ASSERT(F.st);
+	F.tp = zsip_stack_add_transport(F.st, ZSIP_TRANSPORT_UDP, NULL, 0, "registrar.example.com");
+	struct zsip_registrar_config rc = { 0 };
+	rc.max_aors = MAX_AORS;
+	rc.max_bindings = MAX_BINDINGS;
+	rc.max_per_aor = PER_AOR;
+	rc.min_expires = 30;
+	rc.max_expires = MAX_EXPIRES;
+	F.reg = zsip_registrar_new(F.st, &rc);
+	FUZZ_ASSERT(F.reg);
+
+	static const char *const srcs[4] = { "192.0.2.1", "192.0.2.2", "2001:db8::7", "198.51.100.9" };
+	const char *p = (const char *)data, *end = p + size;
+	unsigned k = 0;
+	while (p < end) {
+		const char *z = memchr(p, '\0', (size_t)(end - p));
+		size_t len = (size_t)((z ? z : end) - p);
+		if (len == 1) {
+			uint8_t b = (uint8_t)p[0];
+			if (b < 0xf0)
+				advance(F.now + (uint64_t)b * 1000);
+			else
+				F.fail_after = b - 0xefu;
+		} else if (len > 1) {
+			struct zsip_addr src;
+			zsip_addr_set(&src, srcs[k++ & 3], 5060);
+			zsip_stack_receive(F.st, F.tp, &src, p, len, F.now);
+			F.fail_after = 0;
+			check_aor(p, len);
+		}
+		size_t aors, bindings;
+		zsip_registrar_count(F.reg, &aors, &bindings);
+		FUZZ_ASSERT(aors <= MAX_AORS && bindings <= MAX_BINDINGS && aors <= bindings);
+		p += len + (z != NULL);
+	}
+	/* Past the longest expiry, every binding and transaction is gone. */
+	advance(F.now + 3ull * MAX_EXPIRES * 1000);
+	size_t aors, bindings;
+	zsip_registrar_count(F.reg, &aors, &bindings);
+	FUZZ_ASSERT(aors == 0 && bindings == 0);
+	zsip_registrar_free(F.reg);
+	zsip_stack_free(F.st);
+	FUZZ_ASSERT(F.live == 0);
+	return 0;
+}

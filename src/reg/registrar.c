@@ -1,0 +1,658 @@
+/* Registrar helper (RFC 3261 §10.3): bindings per canonical AOR in capped
+ * tables, updated all or nothing by a REGISTER server transaction, expired
+ * by one stack timer at the earliest end. */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "reg/reg_int.h"
+
+#define DEF_MAX_AORS 1024u
+#define DEF_MAX_BINDINGS 4096u
+#define DEF_PER_AOR 16u
+#define MAX_PER_AOR 256u
+#define DEF_MIN_EXPIRES 60u
+#define DEF_MAX_EXPIRES 86400u
+#define DEF_EXPIRES 3600u
+#define AOR_MAX 256             /* canonical AOR bytes */
+#define URI_MAX 512             /* a Contact URI we keep */
+#define ADMIT_HDRS 2048
+#define REQ_CONTACTS 32         /* Contact values in one REGISTER */
+#define CALL_ID_MAX 1024
+
+struct binding {
+	struct binding *next;
+	uint64_t expires_at;    /* ms */
+	uint32_t cseq;
+	uint16_t q;             /* thousandths */
+	uint16_t uri_len;
+	uint16_t cid_len;
+	uint16_t size;
+	char data[];            /* the URI, then the Call-ID */
+};
+
+struct aor {
+	struct aor *next;
+	struct binding *b;
+	unsigned nb;
+	uint32_t hash;
+	uint16_t len;
+	char key[];
+};
+
+struct zsip_registrar {
+	struct zsip_stack *stack;
+	struct zsipi_timer timer;       /* at the earliest binding end */
+	struct aor **tab;
+	size_t ntab;                    /* power of two */
+	size_t naors, nbindings;
+	unsigned max_aors, max_bindings, max_per_aor;
+	uint32_t min_expires, max_expires, def_expires;
+	zsip_registrar_admit_fn admit;
+	void *user;
+};
+
+/* ------------------------------------------------------------ AORs */
+
+/* §10.3 step 5: the AOR with every URI parameter removed and escapes
+ * decoded; scheme and host in lower case (they compare case-blind,
+ * §19.1.4), the user as is. Returns the length or a negative error. */
+static int canonical_aor(char *out, size_t cap, struct zsip_str text)
+{
+	struct zsip_uri u;
+	if (zsip_uri_parse(&u, text) != 0 || (u.scheme_id != ZSIP_URI_SIP && u.scheme_id != ZSIP_URI_SIPS))
+		return ZSIP_EINVAL;
+	size_t n = 0;
+	const char *scheme = u.scheme_id == ZSIP_URI_SIP ? "sip:" : "sips:";
+	size_t sl = strlen(scheme);
+	if (sl >= cap)
+		return ZSIP_ENOSPC;
+	memcpy(out, scheme, sl);
+	n = sl;
+	if (u.user.p) {
+		int k = zsip_unescape(out + n, cap - n, u.user);
+		if (k < 0)
+			return k;
+		n += (size_t)k;
+		if (n + 1 >= cap)
+			return ZSIP_ENOSPC;
+		out[n++] = '@';
+	}
+	if (n + u.host.len + 7 >= cap)
+		return ZSIP_ENOSPC;
+	for (size_t i = 0; i < u.host.len; i++) {
+		char c = u.host.p[i];
+		out[n++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+	}
+	if (u.port_str.p)
+		n += (size_t)snprintf(out + n, cap - n, ":%u", (unsigned)u.port);
+	return (int)n;
+}
+
+static uint32_t hash(const char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)p[i]) * 16777619u;
+	return h;
+}
+
+static struct aor **aor_slot(struct zsip_registrar *r, const char *key, size_t len)
+{
+	uint32_t h = hash(key, len);
+	struct aor **pp = &r->tab[h & (r->ntab - 1)];
+	for (; *pp; pp = &(*pp)->next)
+		if ((*pp)->hash == h && (*pp)->len == len && memcmp((*pp)->key, key, len) == 0)
+			break;
+	return pp;
+}
+
+static void binding_free(struct zsip_registrar *r, struct binding *b)
+{
+	zsipi_mem_free(&r->stack->mem, b, b->size);
+}
+
+/* Unlinks *pp from its chain and frees it. */
+static void aor_free(struct zsip_registrar *r, struct aor **pp)
+{
+	struct aor *a = *pp;
+	*pp = a->next;
+	while (a->b) {
+		struct binding *b = a->b;
+		a->b = b->next;
+		binding_free(r, b);
+		r->nbindings--;
+	}
+	zsipi_mem_free(&r->stack->mem, a, sizeof(*a) + a->len);
+	r->naors--;
+}
+
+/* Drops the bindings of a that ended by now; frees a when none is left.
+ * Returns the earliest end of those left (UINT64_MAX when none). */
+static uint64_t aor_expire(struct zsip_registrar *r, struct aor **pp, uint64_t now)
+{
+	struct aor *a = *pp;
+	uint64_t next = UINT64_MAX;
+	for (struct binding **bp = &a->b; *bp;) {
+		struct binding *b = *bp;
+		if (b->expires_at <= now) {
+			*bp = b->next;
+			binding_free(r, b);
+			a->nb--;
+			r->nbindings--;
+			continue;
+		}
+		if (b->expires_at < next)
+			next = b->expires_at;
+		bp = &b->next;
+	}
+	if (!a->b)
+		aor_free(r, pp);
+	return next;
+}
+
+static void on_timer(struct zsipi_timer *t, uint64_t now);
+
+static void arm(struct zsip_registrar *r, uint64_t at)
+{
+	if (at == UINT64_MAX)
+		return;
+	if (!zsipi_timer_running(&r->timer) || at < r->timer.at)
+		zsipi_timer_start(&r->stack->timers, &r->timer, at, on_timer);
+}
+
+/* Sweeps every AOR; the timer then waits for the earliest end left. */
+static void on_timer(struct zsipi_timer *t, uint64_t now)
+{
+	struct zsip_registrar *r = (struct zsip_registrar *)((char *)t - offsetof(struct zsip_registrar, timer));
+	uint64_t next = UINT64_MAX;
+	for (size_t i = 0; i < r->ntab; i++) {
+		for (struct aor **pp = &r->tab[i]; *pp;) {
+			struct aor *a = *pp;
+			uint64_t n = aor_expire(r, pp, now);
+			if (n < next)
+				next = n;
+			if (*pp == a)
+				pp = &a->next;
+		}
+	}
+	arm(r, next);
+}
+
+/* ------------------------------------------------------------ REGISTER */
+
+/* q = "0" ["." 0*3DIGIT] / "1" ["." 0*3"0"] (§20.10), in thousandths. */
+static int parse_q(struct zsip_str v, uint16_t *q)
+{
+	if (v.len == 0 || v.len > 5 || (v.p[0] != '0' && v.p[0] != '1'))
+		return ZSIP_EINVAL;
+	unsigned val = (unsigned)(v.p[0] - '0') * 1000, scale = 100;
+	if (v.len > 1) {
+		if (v.p[1] != '.')
+			return ZSIP_EINVAL;
+		for (size_t i = 2; i < v.len; i++, scale /= 10) {
+			if (v.p[i] < '0' || v.p[i] > '9')
+				return ZSIP_EINVAL;
+			val += (unsigned)(v.p[i] - '0') * scale;
+		}
+	}
+	if (val > 1000)
+		return ZSIP_EINVAL;
+	*q = (uint16_t)val;
+	return 0;
+}
+
+/* One Contact of the request, checked, and what it will do. */
+struct change {
+	struct zsip_str uri;
+	uint32_t expires;       /* seconds; 0: remove */
+	uint16_t q;
+	struct binding *old;    /* the binding it updates or removes */
+	struct binding *fresh;  /* the new binding (expires > 0) */
+};
+
+static struct binding *find_binding(struct aor *a, struct zsip_str text)
+{
+	struct zsip_uri uri;
+	if (!a || zsip_uri_parse(&uri, text) != 0)
+		return NULL;
+	for (struct binding *b = a ? a->b : NULL; b; b = b->next) {
+		struct zsip_uri u;
+		if (zsip_uri_parse(&u, (struct zsip_str){ b->data, b->uri_len }) == 0 &&
+		    zsip_uri_eq(&u, &uri) == 1)
+			return b;
+	}
+	return NULL;
+}
+
+/* §10.3 step 7: a binding with the request's Call-ID changes only for a
+ * higher CSeq (an older or repeated request is out of order). */
+static int in_order(const struct binding *b, const struct zsip_msg *m)
+{
+	if (b->cid_len != m->call_id.len || memcmp(b->data + b->uri_len, m->call_id.p, b->cid_len) != 0)
+		return 1;
+	return m->cseq.num > b->cseq;
+}
+
+static struct binding *binding_new(struct zsip_registrar *r, const struct change *c,
+				   const struct zsip_msg *m, uint64_t now)
+{
+	size_t size = sizeof(struct binding) + c->uri.len + m->call_id.len;
+	struct binding *b = zsipi_mem_alloc(&r->stack->mem, size);
+	if (!b)
+		return NULL;
+	memset(b, 0, sizeof(*b));
+	b->expires_at = now + (uint64_t)c->expires * 1000;
+	b->cseq = m->cseq.num;
+	b->q = c->q;
+	b->uri_len = (uint16_t)c->uri.len;
+	b->cid_len = (uint16_t)m->call_id.len;
+	b->size = (uint16_t)size;
+	memcpy(b->data, c->uri.p, c->uri.len);
+	memcpy(b->data + b->uri_len, m->call_id.p, m->call_id.len);
+	return b;
+}
+
+static int reply(struct zsip_txn *txn, int code, const char *reason, const struct zsip_field *f,
+		 size_t nf, uint64_t now)
+{
+	struct zsip_response resp;
+	memset(&resp, 0, sizeof(resp));
+	resp.code = code;
+	resp.reason = zsip_str_c(reason);
+	resp.hdrs = f;
+	resp.nhdrs = nf;
+	int rc = zsip_txn_reply(txn, &resp, now);
+	return rc < 0 ? rc : code;
+}
+
+static int reply_503(struct zsip_registrar *r, struct zsip_txn *txn, uint64_t now)
+{
+	char ra[16];
+	snprintf(ra, sizeof ra, "%u", (unsigned)r->stack->retry_after);
+	struct zsip_field f = { ZSIP_STR("Retry-After"), zsip_str_c(ra) };
+	return reply(txn, 503, NULL, &f, 1, now);
+}
+
+size_t zsipi_split_lines(const char *p, size_t len, struct zsip_field *f, size_t max)
+{
+	size_t n = 0;
+	const char *end = p + len;
+	while (p < end && n < max) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *le = eol ? eol : end;
+		const char *colon = memchr(p, ':', (size_t)(le - p));
+		if (colon) {
+			const char *v = colon + 1;
+			while (v < le && (*v == ' ' || *v == '\t'))
+				v++;
+			const char *ve = le;
+			while (ve > v && (ve[-1] == '\r' || ve[-1] == ' '))
+				ve--;
+			f[n].name = (struct zsip_str){ p, (size_t)(colon - p) };
+			f[n].value = (struct zsip_str){ v, (size_t)(ve - v) };
+			n++;
+		}
+		p = eol ? eol + 1 : end;
+	}
+	return n;
+}
+
+/* Room for the 200 of step 8, taken before anything changes so that the
+ * answer cannot fail after the commit: the fields and their text for the
+ * bindings of a plus the n Contacts of ch. */
+struct answer {
+	char *mem;
+	size_t size, nf;
+};
+
+#define CONTACT_EXTRA 48        /* "<>;q=0.000;expires=4294967295" */
+
+static int answer_alloc(struct zsip_registrar *r, struct answer *ans, const struct aor *a,
+			const struct change *ch, size_t n)
+{
+	size_t nf = n, text = 1;
+	for (const struct binding *b = a ? a->b : NULL; b; b = b->next, nf++)
+		text += b->uri_len + CONTACT_EXTRA;
+	for (size_t i = 0; i < n; i++)
+		text += ch[i].uri.len + CONTACT_EXTRA;
+	ans->nf = nf;
+	ans->size = nf * sizeof(struct zsip_field) + text;
+	ans->mem = zsipi_mem_alloc(&r->stack->mem, ans->size);
+	return ans->mem ? 0 : ZSIP_ENOMEM;
+}
+
+/* §10.3 step 8: 200 with every current binding and its remaining expires.
+ * Frees ans. */
+static int reply_bindings(struct zsip_registrar *r, struct zsip_txn *txn, const struct aor *a,
+			  struct answer *ans, uint64_t now)
+{
+	struct zsip_field *f = (struct zsip_field *)(void *)ans->mem;
+	char *text = ans->mem + ans->nf * sizeof(struct zsip_field);
+	size_t cap = ans->size - ans->nf * sizeof(struct zsip_field), at = 0, i = 0;
+	for (const struct binding *b = a ? a->b : NULL; b && i < ans->nf; b = b->next, i++) {
+		unsigned long left = (unsigned long)((b->expires_at - now + 999) / 1000);
+		int k;
+		if (b->q == 1000)
+			k = snprintf(text + at, cap - at, "<%.*s>;expires=%lu", (int)b->uri_len, b->data, left);
+		else
+			k = snprintf(text + at, cap - at, "<%.*s>;q=%u.%03u;expires=%lu", (int)b->uri_len,
+				     b->data, b->q / 1000u, b->q % 1000u, left);
+		f[i].name = ZSIP_STR("Contact");
+		f[i].value = (struct zsip_str){ text + at, (size_t)k };
+		at += (size_t)k;
+	}
+	int rc = reply(txn, 200, NULL, f, i, now);
+	zsipi_mem_free(&r->stack->mem, ans->mem, ans->size);
+	/* More bindings than one message holds: the changes stand, but the
+	 * request must still get its answer. */
+	if (rc == ZSIP_ETOOBIG)
+		rc = reply(txn, 500, "Server Internal Error - Too Many Bindings", NULL, 0, now);
+	return rc;
+}
+
+/* Steps 6 and 7 for every Contact value; 0 or the status to answer. */
+static int read_contacts(struct zsip_registrar *r, const struct zsip_msg *m, struct aor *a,
+			 struct change *ch, size_t *nch, int *star)
+{
+	uint32_t hdr_exp = r->def_expires;
+	int has_hdr_exp = 0;
+	const struct zsip_hdr *eh = zsip_msg_find(m, ZSIP_HDR_EXPIRES);
+	if (eh) {
+		if (zsip_uint_parse(eh->value, UINT32_MAX, &hdr_exp) != 0)
+			return 400;
+		has_hdr_exp = 1;
+	}
+	size_t n = 0, nvalues = 0;
+	*star = 0;
+	for (const struct zsip_hdr *h = zsip_msg_find(m, ZSIP_HDR_CONTACT); h; h = zsip_msg_find_next(m, h)) {
+		struct zsip_str cur = h->value, one;
+		int k;
+		while ((k = zsip_value_next(&cur, &one)) == 1) {
+			struct zsip_contact c;
+			nvalues++;
+			if (zsip_contact_parse(&c, one) != 0)
+				return 400;
+			if (c.star) {
+				*star = 1;
+				continue;
+			}
+			if (n == REQ_CONTACTS)
+				return 503;
+			struct change *x = &ch[n];
+			memset(x, 0, sizeof(*x));
+			x->uri = c.addr.uri.raw;
+			if (x->uri.len > URI_MAX)
+				return 400;
+			x->q = 1000;
+			if (c.q.p && parse_q(c.q, &x->q) != 0)
+				return 400;
+			x->expires = hdr_exp;
+			if (c.expires.p && zsip_uint_parse(c.expires, UINT32_MAX, &x->expires) != 0)
+				return 400;
+			n++;
+		}
+		if (k < 0)
+			return 400;
+	}
+	/* §10.3 step 6: "*" only alone and with Expires: 0. */
+	if (*star && (nvalues != 1 || !has_hdr_exp || hdr_exp != 0))
+		return 400;
+	for (size_t i = 0; i < n; i++) {
+		if (ch[i].expires && ch[i].expires < r->min_expires)
+			return 423;
+		if (ch[i].expires > r->max_expires)
+			ch[i].expires = r->max_expires;
+		ch[i].old = find_binding(a, ch[i].uri);
+		if (ch[i].old && !in_order(ch[i].old, m))
+			return 500;
+	}
+	*nch = n;
+	return 0;
+}
+
+int zsip_registrar_process(struct zsip_registrar *r, struct zsip_txn *txn, uint64_t now_ms)
+{
+	if (!r || !txn || zsip_txn_kind(txn) != ZSIP_TXN_SERVER_NON_INVITE ||
+	    zsip_txn_method(txn) != ZSIP_METHOD_REGISTER)
+		return ZSIP_EINVAL;
+	struct zsip_stack *s = r->stack;
+	uint64_t now = zsipi_advance(s, now_ms);
+	struct zsip_str raw = zsip_txn_request(txn);
+	struct zsip_msg m;
+	if (zsip_msg_parse(&m, raw.p, raw.len, &s->limits) < 0)
+		return ZSIP_EINVAL;
+	if (m.call_id.len > CALL_ID_MAX)
+		return reply(txn, 400, "Bad Request - Call-ID Too Long", NULL, 0, now);
+
+	/* Step 2: we support no extension a REGISTER could require. */
+	const struct zsip_hdr *req = zsip_msg_find(&m, ZSIP_HDR_REQUIRE);
+	if (req) {
+		struct zsip_field f = { ZSIP_STR("Unsupported"), req->value };
+		return reply(txn, 420, NULL, &f, 1, now);
+	}
+	/* Step 5: the AOR from To, canonical. */
+	char key[AOR_MAX];
+	int klen = canonical_aor(key, sizeof key, m.to.uri.raw);
+	if (klen < 0)
+		return reply(txn, 404, NULL, NULL, 0, now);
+	/* Steps 1, 3, 4: the application's policy (domain, authentication,
+	 * who may bind this AOR). */
+	if (r->admit) {
+		char hdrs[ADMIT_HDRS];
+		size_t hl = 0;
+		int st = r->admit(r->user, &m, (struct zsip_str){ key, (size_t)klen }, hdrs, sizeof hdrs, &hl);
+		if (st) {
+			struct zsip_field f[8];
+			size_t nf = zsipi_split_lines(hdrs, hl < sizeof hdrs ? hl : sizeof hdrs, f, 8);
+			if (st < 300 || st > 699)
+				st = 500;
+			return reply(txn, st, NULL, f, nf, now);
+		}
+	}
+
+	struct aor **pp = aor_slot(r, key, (size_t)klen);
+	if (*pp && aor_expire(r, pp, now) == UINT64_MAX)
+		pp = aor_slot(r, key, (size_t)klen);
+	struct aor *a = *pp;
+
+	struct change ch[REQ_CONTACTS];
+	size_t n = 0;
+	int star;
+	int st = read_contacts(r, &m, a, ch, &n, &star);
+	if (st == 423) {
+		char me[16];
+		snprintf(me, sizeof me, "%lu", (unsigned long)r->min_expires);
+		struct zsip_field f = { ZSIP_STR("Min-Expires"), zsip_str_c(me) };
+		return reply(txn, 423, NULL, &f, 1, now);
+	}
+	if (st == 503)
+		return reply_503(r, txn, now);
+	if (st == 500)
+		return reply(txn, 500, "Server Internal Error - Out of Order CSeq", NULL, 0, now);
+	if (st)
+		return reply(txn, st, NULL, NULL, 0, now);
+
+	if (star) {
+		/* §10.3 step 6: remove all, each only if in order. */
+		for (struct binding *b = a ? a->b : NULL; b; b = b->next)
+			if (!in_order(b, &m))
+				return reply(txn, 500, "Server Internal Error - Out of Order CSeq", NULL, 0, now);
+		struct answer ans;
+		if (answer_alloc(r, &ans, NULL, NULL, 0) != 0)
+			return reply_503(r, txn, now);
+		if (a)
+			aor_free(r, pp);
+		return reply_bindings(r, txn, NULL, &ans, now);
+	}
+
+	/* Caps, counted before anything changes (removals in the same
+	 * request are not counted against them). */
+	size_t add = 0;
+	for (size_t i = 0; i < n; i++)
+		add += ch[i].expires && !ch[i].old;
+	if (add && ((!a && r->naors >= r->max_aors) || (a ? a->nb : 0) + add > r->max_per_aor ||
+		    r->nbindings + add > r->max_bindings))
+		return reply_503(r, txn, now);
+
+	/* Step 7, all or nothing: every allocation first, then the commit. */
+	struct answer ans;
+	if (answer_alloc(r, &ans, a, ch, n) != 0)
+		return reply_503(r, txn, now);
+	struct aor *na = NULL;
+	if (add && !a) {
+		na = zsipi_mem_alloc(&s->mem, sizeof(*na) + (size_t)klen);
+		if (!na) {
+			zsipi_mem_free(&s->mem, ans.mem, ans.size);
+			return reply_503(r, txn, now);
+		}
+		memset(na, 0, sizeof(*na));
+		na->hash = hash(key, (size_t)klen);
+		na->len = (uint16_t)klen;
+		memcpy(na->key, key, (size_t)klen);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (ch[i].expires && !(ch[i].fresh = binding_new(r, &ch[i], &m, now))) {
+			for (size_t j = 0; j < i; j++)
+				if (ch[j].fresh)
+					binding_free(r, ch[j].fresh);
+			zsipi_mem_free(&s->mem, na, na ? sizeof(*na) + na->len : 0);
+			zsipi_mem_free(&s->mem, ans.mem, ans.size);
+			return reply_503(r, txn, now);
+		}
+	}
+	if (na) {
+		*pp = na;
+		a = na;
+		r->naors++;
+	}
+	uint64_t first = UINT64_MAX;
+	for (size_t i = 0; i < n; i++) {
+		/* Remove the old one (a request may name a binding twice: the
+		 * last wins, as if sent one after the other). */
+		struct binding *old = find_binding(a, ch[i].uri);
+		if (old) {
+			struct binding **bp = &a->b;
+			while (*bp != old)
+				bp = &(*bp)->next;
+			*bp = old->next;
+			binding_free(r, old);
+			a->nb--;
+			r->nbindings--;
+		}
+		struct binding *b = ch[i].fresh;
+		if (b) {
+			struct binding **bp = &a->b;
+			while (*bp)
+				bp = &(*bp)->next;
+			*bp = b;
+			a->nb++;
+			r->nbindings++;
+			if (b->expires_at < first)
+				first = b->expires_at;
+		}
+	}
+	arm(r, first);
+	if (a && !a->b) {
+		aor_free(r, pp);
+		a = NULL;
+	}
+	return reply_bindings(r, txn, a, &ans, now);
+}
+
+/* ------------------------------------------------------------ lookup */
+
+int zsip_registrar_lookup(struct zsip_registrar *r, struct zsip_str aor, struct zsip_reg_contact *out,
+			  size_t max, uint64_t now_ms)
+{
+	if (!r || (max && !out))
+		return ZSIP_EINVAL;
+	char key[AOR_MAX];
+	int klen = canonical_aor(key, sizeof key, aor);
+	if (klen < 0)
+		return ZSIP_EINVAL;
+	struct aor *a = *aor_slot(r, key, (size_t)klen);
+	int n = 0;
+	for (struct binding *b = a ? a->b : NULL; b; b = b->next) {
+		if (b->expires_at <= now_ms)
+			continue;
+		if ((size_t)n < max) {
+			out[n].uri = (struct zsip_str){ b->data, b->uri_len };
+			out[n].expires = (uint32_t)((b->expires_at - now_ms + 999) / 1000);
+			out[n].q = b->q;
+		}
+		n++;
+	}
+	return n;
+}
+
+void zsip_registrar_count(const struct zsip_registrar *r, size_t *aors, size_t *bindings)
+{
+	if (aors)
+		*aors = r ? r->naors : 0;
+	if (bindings)
+		*bindings = r ? r->nbindings : 0;
+}
+
+/* ------------------------------------------------------------ life */
+
+struct zsip_registrar *zsip_registrar_new(struct zsip_stack *s, const struct zsip_registrar_config *cfg)
+{
+	struct zsip_registrar_config c;
+	if (!s)
+		return NULL;
+	if (cfg)
+		c = *cfg;
+	else
+		memset(&c, 0, sizeof(c));
+	unsigned max_aors = c.max_aors ? c.max_aors : DEF_MAX_AORS;
+	unsigned per = c.max_per_aor ? c.max_per_aor : DEF_PER_AOR;
+	uint32_t mn = c.min_expires ? c.min_expires : DEF_MIN_EXPIRES;
+	uint32_t mx = c.max_expires ? c.max_expires : DEF_MAX_EXPIRES;
+	uint32_t def = c.default_expires ? c.default_expires : DEF_EXPIRES;
+	if (per > MAX_PER_AOR || mn > mx || max_aors > (1u << 24))
+		return NULL;
+	size_t ntab = 16;
+	while (ntab < max_aors)
+		ntab *= 2;
+	if (zsipi_timers_reserve(&s->timers, 1) != 0)
+		return NULL;
+	struct zsip_registrar *r = zsipi_mem_alloc(&s->mem, sizeof(*r));
+	struct aor **tab = zsipi_mem_alloc(&s->mem, ntab * sizeof(*tab));
+	if (!r || !tab) {
+		zsipi_mem_free(&s->mem, r, sizeof(*r));
+		zsipi_mem_free(&s->mem, tab, ntab * sizeof(*tab));
+		zsipi_timers_unreserve(&s->timers, 1);
+		return NULL;
+	}
+	memset(r, 0, sizeof(*r));
+	memset(tab, 0, ntab * sizeof(*tab));
+	r->stack = s;
+	zsipi_timer_init(&r->timer);
+	r->tab = tab;
+	r->ntab = ntab;
+	r->max_aors = max_aors;
+	r->max_bindings = c.max_bindings ? c.max_bindings : DEF_MAX_BINDINGS;
+	r->max_per_aor = per;
+	r->min_expires = mn;
+	r->max_expires = mx;
+	r->def_expires = def < mn ? mn : def > mx ? mx : def;
+	r->admit = c.admit;
+	r->user = c.user;
+	return r;
+}
+
+void zsip_registrar_free(struct zsip_registrar *r)
+{
+	if (!r)
+		return;
+	struct zsip_stack *s = r->stack;
+	for (size_t i = 0; i < r->ntab; i++)
+		while (r->tab[i])
+			aor_free(r, &r->tab[i]);
+	zsipi_timer_stop(&s->timers, &r->timer);
+	zsipi_timers_unreserve(&s->timers, 1);
+	zsipi_mem_free(&s->mem, r->tab, r->ntab * sizeof(*r->tab));
+	zsipi_mem_free(&s->mem, r, sizeof(*r));
+}

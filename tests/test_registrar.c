@@ -1,0 +1,567 @@
+/* The registrar helper (RFC 3261 §10.3) answering REGISTER server
+ * transactions of one stack in virtual time. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "support/sim.h"
+#include "support/txn_world.h"
+#include "zsip.h"
+
+static struct tw *W;
+static struct zsip_registrar *R;
+static struct sim_mem M;
+static struct zsip_registrar_config C;
+static int last_status;
+static char req[TW_BUF];
+static unsigned branch_n;
+static int lax_send;            /* out-of-memory runs may send nothing */
+
+/* admit callback state */
+static int admit_status;
+static char admit_aor[300];
+
+static void *m_alloc(void *u, size_t n)
+{
+	return sim_mem_alloc(u, n);
+}
+
+static void m_free(void *u, void *p, size_t n)
+{
+	sim_mem_free_sized(u, p, n);
+}
+
+static void hook(struct tw *w, const struct zsip_event *ev)
+{
+	(void)w;
+	if (ev->type == ZSIP_EV_REQUEST)
+		last_status = zsip_registrar_process(R, ev->txn, ev->now_ms);
+}
+
+static int admit(void *user, const struct zsip_msg *m, struct zsip_str aor, char *hdrs, size_t cap,
+		 size_t *hl)
+{
+	(void)user;
+	(void)m;
+	snprintf(admit_aor, sizeof admit_aor, "%.*s", (int)aor.len, aor.p);
+	if (admit_status == 401)
+		*hl = (size_t)snprintf(hdrs, cap, "WWW-Authenticate: Digest realm=\"biloxi.example.com\", "
+						  "nonce=\"abc\", qop=\"auth\"\r\n");
+	return admit_status;
+}
+
+static int start(void)
+{
+	W = calloc(1, sizeof(*W));
+	memset(&M, 0, sizeof M);
+	struct zsip_config cfg = { 0 };
+	cfg.alloc.alloc = m_alloc;
+	cfg.alloc.free = m_free;
+	cfg.alloc.user = &M;
+	if (!W || tw_init(W, &cfg) != 0)
+		return -1;
+	W->hook = hook;
+	W->now = 1000;
+	R = zsip_registrar_new(W->s, &C);
+	return R ? 0 : -1;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&C, 0, sizeof C);
+	admit_status = 0;
+	return start();
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	zsip_registrar_free(R);
+	tw_fini(W);
+	free(W);
+	assert_int_equal(M.live, 0);
+	assert_int_equal(M.bad_size, 0);
+	return 0;
+}
+
+/* A REGISTER from Bob's phone (RFC 3261 §10.2 shape): To, Call-ID, CSeq
+ * and the extra lines (Contact, Expires ...) given. Returns the status the
+ * registrar sent. */
+static int reg_to(const char *to, const char *cid, unsigned cseq, const char *extra)
+{
+	snprintf(req, sizeof req,
+		 "REGISTER sip:registrar.biloxi.example.com SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP bobspc.biloxi.example.com:5060;branch=z9hG4bKnashds7%u\r\n"
+		 "Max-Forwards: 70\r\n"
+		 "To: Bob <%s>\r\n"
+		 "From: Bob <sip:bob@biloxi.example.com>;tag=456248\r\n"
+		 "Call-ID: %s\r\n"
+		 "CSeq: %u REGISTER\r\n"
+		 "%s"
+		 "Content-Length: 0\r\n\r\n",
+		 ++branch_n, to, cid, cseq, extra);
+	last_status = 0;
+	size_t before = W->nsent;
+	int rc = tw_recv(W, W->udp, "192.0.2.4", 5060, req);
+	if (!lax_send) {
+		assert_int_equal(rc, 0);
+		assert_int_equal(W->nsent, before + 1);
+	}
+	return last_status;
+}
+
+static int reg(const char *cid, unsigned cseq, const char *extra)
+{
+	return reg_to("sip:bob@biloxi.example.com", cid, cseq, extra);
+}
+
+static void last_sent(struct zsip_msg *m)
+{
+	assert_true(W->nsent > 0);
+	assert_true(zsip_msg_parse(m, W->sent[W->nsent - 1].buf, W->sent[W->nsent - 1].len, NULL) > 0);
+}
+
+/* The n-th Contact value of the last response (-1 when none) and its
+ * expires parameter. */
+static int sent_contact(size_t n, char *uri, size_t cap, uint32_t *expires, char *q)
+{
+	struct zsip_msg m;
+	last_sent(&m);
+	size_t i = 0;
+	for (const struct zsip_hdr *h = zsip_msg_find(&m, ZSIP_HDR_CONTACT); h; h = zsip_msg_find_next(&m, h)) {
+		struct zsip_str cur = h->value, one;
+		while (zsip_value_next(&cur, &one) == 1) {
+			if (i++ != n)
+				continue;
+			struct zsip_contact c;
+			assert_int_equal(zsip_contact_parse(&c, one), 0);
+			snprintf(uri, cap, "%.*s", (int)c.addr.uri.raw.len, c.addr.uri.raw.p);
+			assert_non_null(c.expires.p);
+			assert_int_equal(zsip_uint_parse(c.expires, UINT32_MAX, expires), 0);
+			if (q)
+				snprintf(q, 8, "%.*s", (int)c.q.len, c.q.p ? c.q.p : "");
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static size_t nbindings(void)
+{
+	size_t a, b;
+	zsip_registrar_count(R, &a, &b);
+	return b;
+}
+
+static int lookup(const char *aor, struct zsip_reg_contact *out, size_t max)
+{
+	return zsip_registrar_lookup(R, zsip_str_c(aor), out, max, W->now);
+}
+
+#define CID "843817637684230@998sdasdh09"
+#define PHONE "Contact: <sip:bob@192.0.2.4>\r\n"
+
+/* ------------------------------------------------------------- tests */
+
+/* §10.3 step 8: the 200 lists every current binding with the expires the
+ * registrar chose. */
+static void test_registrar_binds_contact_and_200_lists_it_with_expires(void **state)
+{
+	(void)state;
+	assert_int_equal(reg(CID, 1826, PHONE "Expires: 7200\r\n"), 200);
+	char uri[128];
+	uint32_t e;
+	assert_int_equal(sent_contact(0, uri, sizeof uri, &e, NULL), 0);
+	assert_string_equal(uri, "sip:bob@192.0.2.4");
+	assert_int_equal(e, 7200);
+	assert_int_equal(sent_contact(1, uri, sizeof uri, &e, NULL), -1);
+	struct zsip_reg_contact c[4];
+	assert_int_equal(lookup("sip:bob@biloxi.example.com", c, 4), 1);
+	assert_int_equal(c[0].expires, 7200);
+	assert_int_equal(c[0].q, 1000);
+}
+
+/* §10.3 step 7: the Contact's expires parameter wins over the Expires
+ * header; with neither, the registrar's default. */
+static void test_registrar_contact_expires_param_wins_over_header_else_default(void **state)
+{
+	(void)state;
+	assert_int_equal(reg(CID, 1, "Contact: <sip:bob@192.0.2.4>;expires=120, <sip:bob@192.0.2.5>\r\n"
+				      "Expires: 600\r\n"), 200);
+	struct zsip_reg_contact c[4];
+	assert_int_equal(lookup("sip:bob@biloxi.example.com", c, 4), 2);
+	assert_int_equal(c[0].expires, 120);
+	assert_int_equal(c[1].expires, 600);
+	assert_int_equal(reg("other-call", 1, "Contact: <sip:bob@192.0.2.6>\r\n"), 200);
+	assert_int_equal(lookup("sip:bob@biloxi.example.com", c, 4), 3);
+	assert_int_equal(c[2].expires, 3600);
+}
+
+/* §10.3 step 7: a non-zero expiry below the minimum gets 423 with
+ * Min-Expires, and nothing is bound. */
+static void test_registrar_below_min_expires_gets_423_with_min_expires(void **state)
+{
+	(void)state;
+	assert_int_equal(reg(CID, 1, PHONE "Expires: 30\r\n"), 423);
+	struct zsip_msg m;
+	last_sent(&m);
+	const struct zsip_hdr *h = zsip_msg_find(&m, ZSIP_HDR_MIN_EXPIRES);
+	assert_non_null(h);
+	uint32_t v;
+	assert_int_equal(zsip_uint_parse(h->value, UINT32_MAX, &v), 0);
+	assert_int_equal(v, 60);
+	assert_int_equal(nbindings(), 0);
+}
+
+/* §10.3 step 7: the registrar may shorten a long expiry. */
+static void test_registrar_shortens_expiry_above_its_maximum(void **state)
+{
+	(void)state;
+	assert_int_equal(reg(CID, 1, PHONE "Expires: 999999\r\n"), 200);
+	char uri[128];
+	uint32_t e;
+	assert_int_equal(sent_contact(0, uri, sizeof uri, &e, NULL), 0);
+	assert_int_equal(e, 86400);
+}
+
+/* §10.2.2: Expires 0 removes that binding, and only that one. */
+static void test_registrar_expires_zero_removes_only_that_binding(void **state)
+{
+	(void)state;
+	assert_int_equal(reg(CID, 1, "Contact: <sip:bob@192.0.2.4>, <sip:bob@192.0.2.5>\r\n"), 200);
+	assert_int_equal(reg(CID, 2, "Contact: <sip:bob@192.0.2.4>;expires=0\r\n"), 200);
+	struct zsip_reg_contact c[4];
+	assert_int_equal(lookup("sip:bob@biloxi.example.com", c, 4), 1);
+	assert_memory_equal(c[0].uri.p, "sip:bob@192.0.2.5", c[0].uri.len);
+	char uri[128];
+	uint32_t e;
+	assert_int_equal(sent_contact(0, uri, sizeof uri, &e, NULL), 0);
+	assert_string_equal(uri, "sip:bob@192.0.2.5");
+}
+
+/* §10.3 step 6: "Contact: *" with "Expires: 0" removes every binding. */
+static void test_registrar_star_with_expires_zero_removes_all(void **state)
+{
+	(void)state;
+	assert_int_equal(reg(CID, 1, "Contact: <sip:bob@192.0.2.4>, <sip:bob@192.0.2.5>\r\n"), 200);
+	assert_int_equal(reg("another-phone", 1, "Contact: <sip:bob@192.0.2.6>\r\n"), 200);
+	assert_int_equal(nbindings(), 3);
+	assert_int_equal(reg(CID, 2, "Contact: *\r\nExpires: 0\r\n"), 200);
+	assert_int_equal(nbindings(), 0);
+	char uri[128];
+	uint32_t e;
+	assert_int_equal(sent_contact(0, uri, sizeof uri, &e, NULL), -1);
+}
+
+/* §10.3 step 6: "*" without Expires: 0, or beside another Contact, is 400. */
+static void test_registrar_star_not_alone_or_without_expires_zero_gets_400(void **state)
+{
+	(void)state;
+	assert_int_equal(reg(CID, 1, PHONE), 200);
+	assert_int_equal(reg(CID, 2, "Contact: *\r\n"), 400);
+	assert_int_equal(reg(CID, 3, "Contact: *\r\nExpires: 60\r\n"), 400);
+	assert_int_equal(reg(CID, 4, "Contact: *, <sip:bob@192.0.2.5>\r\nExpires: 0\r\n"), 400);
+	assert_int_equal(reg(CID, 5, "Contact: *\r\n" PHONE "Expires: 0\r\n"), 400);
+	assert_int_equal(nbindings(), 1);
+}
+
+/* §10.3 step 7: same Call-ID and a CSeq not higher than the binding's: the
+ * request fails and changes nothing, even its other Contacts (all or
+ * nothing). */
+static void test_registrar_same_call_id_old_cseq_fails_and_changes_nothing(void **state)
+{
+	(void)state;
+	assert_int_equal(reg(CID, 10, PHONE "Expires: 600\r\n"), 200);
+	assert_int_equal(reg(CID, 10, "Contact: <sip:bob@192.0.2.9>, <sip:bob@192.0.2.4>\r\n"), 500);
+	assert_int_equal(reg(CID, 9, PHONE "Expires: 0\r\n"), 500);
+	assert_int_equal(reg(CID, 9, "Contact: *\r\nExpires: 0\r\n"), 500);
+	struct zsip_reg_contact c[4];
+	assert_int_equal(lookup("sip:bob@biloxi.example.com", c, 4), 1);
+	assert_int_equal(c[0].expires, 600);
+	assert_int_equal(reg(CID, 11, PHONE "Expires: 900\r\n"), 200);
+	assert_int_equal(lookup("sip:bob@biloxi.example.com", c, 4), 1);
+	assert_int_equal(c[0].expires, 900);
+}
+
+/* §10.3 step 7: a binding with another Call-ID is updated whatever the
+ * CSeq (a rebooted phone starts again at a low CSeq). */
+static void test_registrar_other_call_id_updates_binding_whatever_cseq(void **state)
+{
+	(void)state;
+	assert_int_equal(reg(CID, 500, PHONE "Expires: 600\r\n"), 200);
+	assert_int_equal(reg("after-reboot", 1, PHONE "Expires: 1200\r\n"), 200);
+	struct zsip_reg_contact c[4];
+	assert_int_equal(lookup("sip:bob@biloxi.example.com", c, 4), 1);
+	assert_int_equal(c[0].expires, 1200);
+	/* the binding now carries the new Call-ID and CSeq: the same
+	 * request again is out of order */
+	assert_int_equal(reg("after-reboot", 1, PHONE), 500);
+}
+
+/* §10.3 step 7 and §19.1.4: Contacts are compared as URIs, not bytes. */
+static void test_registrar_matches_contact_by_uri_equivalence(void **state)
+{
+	(void)state;
+	assert_int_equal(reg(CID, 1, "Contact: <sip:bob@192.0.2.4:5060;transport=udp>\r\n"), 200);
+	assert_int_equal(reg(CID, 2, "Contact: <sip:bob@192.0.2.4:5060;TRANSPORT=UDP>;expires=0\r\n"), 200);
+	assert_int_equal(nbindings(), 0);
+}
+
+/* §10.3 step 5: the AOR is the To URI without parameters and with its
+ * escapes decoded, so every spelling reaches the same bindings. */
+static void test_registrar_canonical_aor_drops_params_and_decodes_escapes(void **state)
+{
+	(void)state;
+	assert_int_equal(reg_to("sip:%62ob@BILOXI.example.com;user=phone", CID, 1, PHONE), 200);
+	struct zsip_reg_contact c[4];
+	assert_int_equal(lookup("sip:bob@biloxi.example.com", c, 4), 1);
+	assert_int_equal(lookup("sip:bob@biloxi.EXAMPLE.com;transport=tcp", c, 4), 1);
+	assert_int_equal(lookup("sip:Bob@biloxi.example.com", c, 4), 0); /* user is case-sensitive */
+	assert_int_equal(lookup("sips:bob@biloxi.example.com", c, 4), 0);
+	assert_int_equal(lookup("tel:+1-201-555-0123", c, 4), ZSIP_EINVAL);
+}
+
+/* §10.3 step 5: an AOR that is not a SIP or SIPS URI is not valid here. */
+static void test_registrar_tel_to_gets_404(void **state)
+{
+	(void)state;
+	assert_int_equal(reg_to("tel:+1-201-555-0123", CID, 1, PHONE), 404);
+	assert_int_equal(nbindings(), 0);
+}
+
+/* §10.3 step 2 and §8.2.2.3: an unsupported Require gets 420 listing it in
+ * Unsupported. */
+static void test_registrar_require_gets_420_with_unsupported(void **state)
+{
+	(void)state;
+	assert_int_equal(reg(CID, 1, PHONE "Require: gruu\r\n"), 420);
+	struct zsip_msg m;
+	last_sent(&m);
+	const struct zsip_hdr *h = zsip_msg_find(&m, ZSIP_HDR_UNSUPPORTED);
+	assert_non_null(h);
+	assert_memory_equal(h->value.p, "gruu", 4);
+	assert_int_equal(nbindings(), 0);
+}
+
+/* §10.3 steps 1, 3, 4: the admit callback decides; its status and header
+ * lines (here a digest challenge) go out, and nothing is bound. */
+static void test_registrar_admit_callback_refuses_with_its_status_and_headers(void **state)
+{
+	(void)state;
+	zsip_registrar_free(R);
+	C.admit = admit;
+	R = zsip_registrar_new(W->s, &C);
+	admit_status = 401;
+	assert_int_equal(reg_to("sip:bob@BILOXI.example.com;user=phone", CID, 1, PHONE), 401);
+	assert_string_equal(admit_aor, "sip:bob@biloxi.example.com");
+	struct zsip_msg m;
+	last_sent(&m);
+	const struct zsip_hdr *h = zsip_msg_find(&m, ZSIP_HDR_WWW_AUTHENTICATE);
+	assert_non_null(h);
+	struct zsip_auth a;
+	assert_int_equal(zsip_auth_parse(&a, h->value), 0);
+	assert_memory_equal(a.realm.p, "biloxi.example.com", a.realm.len);
+	assert_int_equal(nbindings(), 0);
+	admit_status = 403;
+	assert_int_equal(reg(CID, 2, PHONE), 403);
+	admit_status = 0;
+	assert_int_equal(reg(CID, 3, PHONE), 200);
+	assert_int_equal(nbindings(), 1);
+}
+
+/* §20.10: q values are kept and given back; a malformed one is 400. */
+static void test_registrar_keeps_q_values_and_refuses_bad_ones(void **state)
+{
+	(void)state;
+	assert_int_equal(reg(CID, 1, "Contact: <sip:bob@192.0.2.4>;q=0.7\r\n"), 200);
+	char uri[128], q[8];
+	uint32_t e;
+	assert_int_equal(sent_contact(0, uri, sizeof uri, &e, q), 0);
+	assert_string_equal(q, "0.700");
+	struct zsip_reg_contact c[2];
+	assert_int_equal(lookup("sip:bob@biloxi.example.com", c, 2), 1);
+	assert_int_equal(c[0].q, 700);
+	assert_int_equal(reg(CID, 2, "Contact: <sip:bob@192.0.2.5>;q=1.5\r\n"), 400);
+	assert_int_equal(reg(CID, 3, "Contact: <sip:bob@192.0.2.5>;q=0.12345\r\n"), 400);
+	assert_int_equal(reg(CID, 4, "Contact: <sip:bob@192.0.2.5>;expires=soon\r\n"), 400);
+	assert_int_equal(reg(CID, 5, PHONE "Expires: never\r\n"), 400);
+	assert_int_equal(nbindings(), 1);
+}
+
+/* §10.2.3, §10.3 step 8: a REGISTER without Contact changes nothing and
+ * gets the current bindings. */
+static void test_registrar_request_without_contact_lists_bindings(void **state)
+{
+	(void)state;
+	assert_int_equal(reg(CID, 1, PHONE "Expires: 600\r\n"), 200);
+	W->now += 100000;
+	assert_int_equal(reg(CID, 2, ""), 200);
+	char uri[128];
+	uint32_t e;
+	assert_int_equal(sent_contact(0, uri, sizeof uri, &e, NULL), 0);
+	assert_int_equal(e, 500);
+	assert_int_equal(nbindings(), 1);
+}
+
+/* Bindings end in virtual time: the stack's timer removes them, lookups
+ * stop giving them at once, and the memory comes back. */
+static void test_registrar_binding_expires_on_the_stack_timer(void **state)
+{
+	(void)state;
+	size_t base = M.live;
+	assert_int_equal(reg(CID, 1, PHONE "Expires: 60\r\n"), 200);
+	assert_int_equal(reg("x", 1, "Contact: <sip:bob@192.0.2.5>\r\nExpires: 120\r\n"), 200);
+	assert_true(M.live > base);
+	uint64_t t0 = W->now;
+	tw_advance(W, t0 + 59999);
+	assert_int_equal(nbindings(), 2);
+	struct zsip_reg_contact c[4];
+	assert_int_equal(lookup("sip:bob@biloxi.example.com", c, 4), 2);
+	assert_int_equal(c[0].expires, 1);
+	tw_advance(W, t0 + 60000);
+	assert_int_equal(nbindings(), 1);
+	assert_int_equal(lookup("sip:bob@biloxi.example.com", c, 4), 1);
+	tw_advance(W, t0 + 120000 + 64 * 500);     /* bindings and transactions gone */
+	assert_int_equal(nbindings(), 0);
+	assert_int_equal(M.live, base);
+	assert_int_equal(zsip_stack_next_deadline(W->s), UINT64_MAX);
+}
+
+/* Caps: past max_aors, max_per_aor or max_bindings, 503 with Retry-After;
+ * refreshing what is there still works. */
+static void test_registrar_caps_get_503_with_retry_after(void **state)
+{
+	(void)state;
+	zsip_registrar_free(R);
+	C.max_aors = 2;
+	C.max_per_aor = 2;
+	C.max_bindings = 3;
+	R = zsip_registrar_new(W->s, &C);
+	assert_int_equal(reg_to("sip:a@biloxi.example.com", "c1", 1, PHONE), 200);
+	assert_int_equal(reg_to("sip:b@biloxi.example.com", "c2", 1, PHONE), 200);
+	assert_int_equal(reg_to("sip:c@biloxi.example.com", "c3", 1, PHONE), 503);
+	struct zsip_msg m;
+	last_sent(&m);
+	assert_non_null(zsip_msg_find(&m, ZSIP_HDR_RETRY_AFTER));
+	assert_int_equal(reg_to("sip:a@biloxi.example.com", "c1", 2, "Contact: <sip:a@192.0.2.5>\r\n"), 200);
+	assert_int_equal(reg_to("sip:a@biloxi.example.com", "c1", 3, "Contact: <sip:a@192.0.2.6>\r\n"), 503);
+	assert_int_equal(reg_to("sip:b@biloxi.example.com", "c2", 2, "Contact: <sip:b@192.0.2.6>\r\n"), 503);
+	assert_int_equal(reg_to("sip:a@biloxi.example.com", "c1", 4, PHONE "Expires: 1800\r\n"), 200);
+	size_t a, b;
+	zsip_registrar_count(R, &a, &b);
+	assert_int_equal(a, 2);
+	assert_int_equal(b, 3);
+}
+
+/* Out of memory while binding: 503 and nothing half done. */
+static void test_registrar_out_of_memory_gets_503_and_binds_nothing(void **state)
+{
+	(void)state;
+	int got503 = 0, got200 = 0;
+	lax_send = 1;
+	for (size_t k = 1; k < 12 && !got200; k++) {
+		M.fail_after = k;
+		int st = reg(CID, (unsigned)k, "Contact: <sip:bob@192.0.2.4>, <sip:bob@192.0.2.5>\r\n");
+		M.fail_after = 0;
+		if (st == 503) {
+			got503++;
+			assert_int_equal(nbindings(), 0);
+		} else if (st == 200) {
+			got200 = 1;
+			assert_int_equal(nbindings(), 2);
+		}
+	}
+	lax_send = 0;
+	assert_true(got503 > 0);
+	assert_true(got200);
+}
+
+static void test_registrar_ignores_what_is_not_a_register_server_transaction(void **state)
+{
+	(void)state;
+	assert_int_equal(zsip_registrar_process(R, NULL, W->now), ZSIP_EINVAL);
+	W->hook = NULL;
+	char opt[TW_BUF];
+	tw_request(opt, sizeof opt, "OPTIONS", "UDP", "client.biloxi.example.com", "z9hG4bKopt1", NULL, NULL, NULL);
+	assert_int_equal(tw_recv(W, W->udp, "192.0.2.9", 5060, opt), 0);
+	struct zsip_txn *tx = tw_nth(W, ZSIP_EV_REQUEST, 0)->txn;
+	assert_int_equal(zsip_registrar_process(R, tx, W->now), ZSIP_EINVAL);
+	assert_int_equal(W->nsent, 0);
+	assert_null(zsip_registrar_new(W->s, &(struct zsip_registrar_config){ .min_expires = 10, .max_expires = 5 }));
+}
+
+/* Heap per binding, for the record (README): 1000 AORs of one binding
+ * each, then 3 more bindings on each, measured through the allocator hooks
+ * once every transaction has ended. */
+static void test_registrar_measures_heap_bytes_per_binding(void **state)
+{
+	(void)state;
+	zsip_registrar_free(R);
+	C.max_aors = 1000;
+	C.max_bindings = 4000;
+	R = zsip_registrar_new(W->s, &C);
+	tw_advance(W, W->now + 64 * 500);
+	size_t base = M.live;
+	char to[64], cid[64], ct[256];
+	for (unsigned i = 0; i < 1000; i++) {
+		snprintf(to, sizeof to, "sip:user%04u@biloxi.example.com", i);
+		snprintf(cid, sizeof cid, "%08x-%04u@192.0.2.4", i * 2654435761u, i);
+		snprintf(ct, sizeof ct, "Contact: <sip:user%04u@192.0.2.4:5060;transport=udp>\r\n", i);
+		W->nsent = 0;
+		assert_int_equal(reg_to(to, cid, 1, ct), 200);
+	}
+	tw_advance(W, W->now + 64 * 500);
+	size_t one = M.live - base;
+	for (unsigned i = 0; i < 1000; i++) {
+		snprintf(to, sizeof to, "sip:user%04u@biloxi.example.com", i);
+		snprintf(cid, sizeof cid, "%08x-%04u@192.0.2.4", i * 2654435761u, i);
+		snprintf(ct, sizeof ct, "Contact: <sip:user%04u@192.0.2.5:5060;transport=udp>, "
+					"<sip:user%04u@192.0.2.6:5060>, <sip:user%04u@192.0.2.7:5060>\r\n", i, i, i);
+		W->nsent = 0;
+		assert_int_equal(reg_to(to, cid, 2, ct), 200);
+	}
+	tw_advance(W, W->now + 64 * 500);
+	size_t more = M.live - base - one;
+	size_t a, b;
+	zsip_registrar_count(R, &a, &b);
+	assert_int_equal(a, 1000);
+	assert_int_equal(b, 4000);
+	printf("  registrar heap: %.0f bytes per AOR with one binding, %.0f per further binding "
+	       "(~40-byte URIs and Call-IDs)\n", (double)one / 1000, (double)more / 3000);
+	assert_true(one / 1000 < 512 && more / 3000 < 256);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_registrar_binds_contact_and_200_lists_it_with_expires),
+		T(test_registrar_contact_expires_param_wins_over_header_else_default),
+		T(test_registrar_below_min_expires_gets_423_with_min_expires),
+		T(test_registrar_shortens_expiry_above_its_maximum),
+		T(test_registrar_expires_zero_removes_only_that_binding),
+		T(test_registrar_star_with_expires_zero_removes_all),
+		T(test_registrar_star_not_alone_or_without_expires_zero_gets_400),
+		T(test_registrar_same_call_id_old_cseq_fails_and_changes_nothing),
+		T(test_registrar_other_call_id_updates_binding_whatever_cseq),
+		T(test_registrar_matches_contact_by_uri_equivalence),
+		T(test_registrar_canonical_aor_drops_params_and_decodes_escapes),
+		T(test_registrar_tel_to_gets_404),
+		T(test_registrar_require_gets_420_with_unsupported),
+		T(test_registrar_admit_callback_refuses_with_its_status_and_headers),
+		T(test_registrar_keeps_q_values_and_refuses_bad_ones),
+		T(test_registrar_request_without_contact_lists_bindings),
+		T(test_registrar_binding_expires_on_the_stack_timer),
+		T(test_registrar_caps_get_503_with_retry_after),
+		T(test_registrar_out_of_memory_gets_503_and_binds_nothing),
+		T(test_registrar_ignores_what_is_not_a_register_server_transaction),
+		T(test_registrar_measures_heap_bytes_per_binding),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
