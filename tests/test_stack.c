@@ -537,17 +537,23 @@ static void c_free(void *user, void *ptr, size_t n)
 	free(p);
 }
 
+/* Restarts W on a stack whose every allocation cnt counts. */
+static void counting_world(struct zsip_config *c, struct counting *cnt)
+{
+	tw_fini(W);
+	memset(c, 0, sizeof(*c));
+	c->alloc.alloc = c_alloc;
+	c->alloc.free = c_free;
+	c->alloc.user = cnt;
+	assert_int_equal(tw_init(W, c), 0);
+}
+
 static void test_stack_every_byte_goes_through_the_hooks_and_back(void **state)
 {
 	(void)state;
-	tw_fini(W);
 	struct counting cnt = { 0, 0, 0, 0 };
 	struct zsip_config c;
-	memset(&c, 0, sizeof(c));
-	c.alloc.alloc = c_alloc;
-	c.alloc.free = c_free;
-	c.alloc.user = &cnt;
-	assert_int_equal(tw_init(W, &c), 0);
+	counting_world(&c, &cnt);
 	for (unsigned i = 0; i < 300; i++)
 		incoming_invite(W, i);
 	struct zsip_stack_stats st;
@@ -563,14 +569,9 @@ static void test_stack_every_byte_goes_through_the_hooks_and_back(void **state)
 static void test_stack_allocation_failure_answers_503(void **state)
 {
 	(void)state;
-	tw_fini(W);
 	struct counting cnt = { 0, 0, 0, 0 };
 	struct zsip_config c;
-	memset(&c, 0, sizeof(c));
-	c.alloc.alloc = c_alloc;
-	c.alloc.free = c_free;
-	c.alloc.user = &cnt;
-	assert_int_equal(tw_init(W, &c), 0);
+	counting_world(&c, &cnt);
 	cnt.fail_at = cnt.calls + 1;
 	assert_int_equal(incoming_invite(W, 1), ZSIP_ENOMEM);
 	assert_int_equal(W->nsent, 1);
@@ -590,14 +591,9 @@ static void test_stack_allocation_failure_answers_503(void **state)
 static void test_stack_small_config_idle_footprint_within_16_kib(void **state)
 {
 	(void)state;
-	tw_fini(W);
 	struct counting cnt = { 0, 0, 0, 0 };
 	struct zsip_config c;
-	memset(&c, 0, sizeof(c));
-	c.alloc.alloc = c_alloc;
-	c.alloc.free = c_free;
-	c.alloc.user = &cnt;
-	assert_int_equal(tw_init(W, &c), 0);
+	counting_world(&c, &cnt);
 	size_t dflt = cnt.live;
 	tw_fini(W);
 	assert_true(dflt > 2 * 65535); /* two scratch buffers for a 64 KiB message */
