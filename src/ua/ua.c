@@ -96,12 +96,14 @@ struct zsip_ua *zsip_ua_new(struct zsip_stack *s, const struct zsip_ua_config *c
 		else
 			memset(ua->tab, 0, ua->nb * sizeof(*ua->tab));
 	}
+	/* Freed with the stack, before the transactions it holds. */
+	if (rc == 0)
+		rc = zsipi_on_free(s, ua_stack_gone, ua);
 	if (rc != 0) {
 		zsip_ua_free(ua);
 		return NULL;
 	}
 	zsipi_set_event_sink(s, ua_sink, ua);
-	zsipi_set_upper_fini(s, ua_stack_gone, ua);
 	return ua;
 }
 
@@ -146,8 +148,7 @@ void zsip_ua_free(struct zsip_ua *ua)
 		free_call(ua->all);
 	if (s->on_event == ua_sink)
 		zsipi_set_event_sink(s, NULL, NULL);
-	if (s->upper_user == ua)
-		zsipi_set_upper_fini(s, NULL, NULL);
+	zsipi_on_free_cancel(s, ua_stack_gone, ua);
 	zsipi_mem_free(&s->mem, ua->tab, ua->nb * sizeof(*ua->tab));
 	zsipi_mem_free(&s->mem, ua->work, ua->work_cap);
 	zsipi_mem_free(&s->mem, ua->strs, ua->strs_len);
