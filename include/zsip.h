@@ -7,6 +7,7 @@
 #include "zsip/err.h"
 #include "zsip/msg.h"
 #include "zsip/stack.h"
+#include "zsip/digest.h"
 #include "zsip/reg.h"
 #include "zsip/ua.h"
 

@@ -1195,6 +1195,30 @@ static void test_183_with_early_answer_reaches_the_caller(void **state)
 	assert_non_null(strstr(e->msg, "Contact: <sip:192.0.2.2:5060>\r\n"));
 }
 
+/* RFC 5407 §3.2 (2xx retransmissions after BYE): after the call ended,
+ * a retransmitted 2xx still gets its ACK while the INVITE transaction
+ * lives. */
+static void test_2xx_retransmitted_after_bye_is_still_acked_5407(void **state)
+{
+	(void)state;
+	struct zsip_call *c = call_bob();
+	up_for(W, 20);
+	raw_answer_at(1, "INVITE ", 200, "r1", BOB_CONTACT, SDP_ANSWER);
+	up_for(W, 20);
+	zsip_call_hangup(c, up_now(W));
+	up_for(W, 20);
+	raw_answer("BYE ", 200, NULL, NULL);
+	up_for(W, 20);
+	assert_int_equal(up_count(A, ZSIP_UA_ENDED), 1);
+	size_t acks = up_rx_count(B, "ACK ", NULL);
+	raw_answer_at(1, "INVITE ", 200, "r1", BOB_CONTACT, SDP_ANSWER);
+	up_for(W, 20);
+	assert_int_equal(up_rx_count(B, "ACK ", NULL), acks + 1);
+	assert_int_equal(up_count(A, ZSIP_UA_ANSWERED), 1);
+	assert_int_equal(up_rx_count(B, "BYE ", NULL), 1);
+	assert_heaps_idle();
+}
+
 /* ------------------------------------------------------------ main */
 
 int main(void)
@@ -1245,6 +1269,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fork_past_the_dialog_cap_is_still_acked_and_byed, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_events_carry_the_call_handle_and_user_pointer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_183_with_early_answer_reaches_the_caller, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_2xx_retransmitted_after_bye_is_still_acked_5407, setup_raw, teardown),
 	};
 	return cmocka_run_group_tests_name("call", tests, NULL, NULL);
 }

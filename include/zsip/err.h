@@ -67,6 +67,15 @@ enum zsip_err {
 	ZSIP_ERESOLVE = -81,     /* the resolve callback refused the URI */
 	ZSIP_EPENDING = -82,     /* another INVITE transaction is pending in the dialog (§14.1) */
 
+	/* digest authentication (zsip/digest.h) */
+	ZSIP_EAUTH_REJECTED = -90,  /* credentials refused (wrong password, unknown user) */
+	ZSIP_EAUTH_ALGORITHM = -91, /* no supported digest algorithm or qop offered */
+	ZSIP_EAUTH_DECLINED = -92,  /* the credentials callback declined */
+	ZSIP_ENORANDOM = -93,       /* needs the stack's `random` callback */
+	ZSIP_EAUTH_STALE = -94,     /* nonce expired or not ours: challenge with stale=true */
+	ZSIP_EAUTH_REPLAY = -95,    /* nonce count did not increase */
+	ZSIP_EAUTH_MISSING = -96,   /* no credentials for the realm */
+
 	/* registration (zsip/reg.h) */
 	ZSIP_EREG_REJECTED = -100, /* the registrar answered with a final failure status */
 	ZSIP_EREG_INTERVAL = -101, /* 423 Interval Too Brief that could not be met */

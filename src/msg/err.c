@@ -61,6 +61,14 @@ static const struct err_info errs[] = {
 	{ ZSIP_ENAME, 0, "host name given and no resolve callback set", NULL },
 	{ ZSIP_ERESOLVE, 0, "the resolve callback refused the URI", NULL },
 	{ ZSIP_EPENDING, 0, "an INVITE transaction is pending in this dialog", NULL },
+	/* digest authentication */
+	{ ZSIP_EAUTH_REJECTED, 0, "credentials rejected", NULL },
+	{ ZSIP_EAUTH_ALGORITHM, 0, "no supported digest algorithm", NULL },
+	{ ZSIP_EAUTH_DECLINED, 0, "credentials declined", NULL },
+	{ ZSIP_ENORANDOM, 0, "no random callback in the stack config", NULL },
+	{ ZSIP_EAUTH_STALE, 0, "stale nonce", NULL },
+	{ ZSIP_EAUTH_REPLAY, 0, "nonce count replayed", NULL },
+	{ ZSIP_EAUTH_MISSING, 0, "no credentials for the realm", NULL },
 };
 
 static const struct err_info *find(int err)

@@ -263,54 +263,24 @@ int zsip_ua_options(struct zsip_ua *ua, const char *target, void *user, uint64_t
 	if (!o)
 		return ZSIP_ENOMEM;
 	zsipi_ua_enter(ua);
-	char via[160], callid[24], from[320], to[300], tag[12];
+	char via[160], ids[700], acc[300];
 	struct zsipi_req r = { .method = ZSIP_STR("OPTIONS"), .ruri = t, .cseq = 1 };
+	struct zsipi_wbuf w = { acc, sizeof(acc), 0 };
+	zsipi_put_c(&w, "Accept: ");
+	zsipi_put_c(&w, ua->cfg.accept);
+	zsipi_put_c(&w, "\r\n");
+	r.extra = (struct zsip_str){ acc, w.len };
 	int rc = zsipi_ua_prepare(ua, t, &r, via, sizeof(via));
-	if (rc == 0) {
-		zsip_stack_random_token(ua->s, callid, sizeof(callid), 20);
-		zsip_stack_random_token(ua->s, tag, sizeof(tag), 10);
-		struct zsipi_wbuf w = { from, sizeof(from), 0 };
-		if (ua->cfg.from) {
-			zsipi_put_c(&w, ua->cfg.from);
-		} else {
-			char ct[300];
-			int n = zsipi_ua_contact(ua, ua->tid, ct, sizeof(ct));
-			if (n > 11)
-				zsipi_put(&w, ct + 9, (size_t)n - 11); /* "<...>" of "Contact: <...>\r\n" */
-		}
-		zsipi_put_c(&w, ";tag=");
-		zsipi_put_c(&w, tag);
-		struct zsipi_wbuf w2 = { to, sizeof(to), 0 };
-		zsipi_put_c(&w2, "<");
-		zsipi_put_c(&w2, target);
-		zsipi_put_c(&w2, ">");
-		char acc[300];
-		struct zsipi_wbuf w3 = { acc, sizeof(acc), 0 };
-		zsipi_put_c(&w3, "Accept: ");
-		zsipi_put_c(&w3, ua->cfg.accept);
-		zsipi_put_c(&w3, "\r\n");
-		if (zsipi_wbuf_end(&w) >= (int)sizeof(from) || zsipi_wbuf_end(&w2) >= (int)sizeof(to) ||
-		    zsipi_wbuf_end(&w3) >= (int)sizeof(acc)) {
-			rc = ZSIP_ETOOBIG;
-		} else {
-			r.from = (struct zsip_str){ from, w.len };
-			r.to = (struct zsip_str){ to, w2.len };
-			r.call_id = zsip_str_c(callid);
-			r.extra = (struct zsip_str){ acc, w3.len };
-			rc = zsipi_write_request(ua->work, ua->work_cap, &r);
-			if (rc >= 0 && (size_t)rc >= ua->work_cap)
-				rc = ZSIP_ETOOBIG;
-			if (rc >= 0)
-				rc = zsipi_ua_send_request(ua, ua->work, (size_t)rc, o, now_ms, &o->tx);
-		}
-	}
+	if (rc == 0)
+		rc = zsipi_ua_new_ids(ua, ua->cfg.from, NULL, t, &r, ids, sizeof(ids));
+	if (rc == 0)
+		rc = zsipi_ua_send_req(ua, &r, o, now_ms, &o->tx);
 	if (rc < 0) {
 		zsipi_mem_free(&ua->s->mem, o, sizeof(*o));
 	} else {
 		o->user = user;
 		o->next = ua->opts;
 		ua->opts = o;
-		rc = 0;
 	}
 	zsipi_ua_leave(ua);
 	return rc;

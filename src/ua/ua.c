@@ -459,24 +459,79 @@ struct zsip_ua *zsip_call_ua(const struct zsip_call *c)
 
 /* ------------------------------------------------------------ sending */
 
+/* Our Contact URI for transport tid (§8.1.1.8). */
+static int put_contact_uri(struct zsipi_wbuf *w, const struct zsip_ua *ua, int tid)
+{
+	if (ua->cfg.contact) {
+		zsipi_put_c(w, ua->cfg.contact);
+		return 0;
+	}
+	const struct zsipi_transport *tp = zsipi_transport(ua->s, tid);
+	if (!tp)
+		return ZSIP_EINVAL;
+	zsipi_put_c(w, tp->kind == ZSIP_TRANSPORT_TLS ? "sips:" : "sip:");
+	zsipi_put_c(w, tp->sent_by);
+	if (tp->kind == ZSIP_TRANSPORT_TCP)
+		zsipi_put_c(w, ";transport=tcp");
+	return 0;
+}
+
 int zsipi_ua_contact(const struct zsip_ua *ua, int tid, char *out, size_t cap)
 {
 	struct zsipi_wbuf w = { out, cap, 0 };
 	zsipi_put_c(&w, "Contact: <");
-	if (ua->cfg.contact) {
-		zsipi_put_c(&w, ua->cfg.contact);
-	} else {
-		const struct zsipi_transport *tp = zsipi_transport(ua->s, tid);
-		if (!tp)
-			return ZSIP_EINVAL;
-		zsipi_put_c(&w, tp->kind == ZSIP_TRANSPORT_TLS ? "sips:" : "sip:");
-		zsipi_put_c(&w, tp->sent_by);
-		if (tp->kind == ZSIP_TRANSPORT_TCP)
-			zsipi_put_c(&w, ";transport=tcp");
-	}
+	if (put_contact_uri(&w, ua, tid) < 0)
+		return ZSIP_EINVAL;
 	zsipi_put_c(&w, ">\r\n");
 	int n = zsipi_wbuf_end(&w);
 	return n >= 0 && (size_t)n >= cap ? ZSIP_ENOSPC : n;
+}
+
+int zsipi_ua_new_ids(struct zsip_ua *ua, const char *from, const char *to, struct zsip_str target,
+		     struct zsipi_req *r, char *buf, size_t cap)
+{
+	/* §8.1.1.3, §8.1.1.4: a new From tag and Call-ID; the To has no tag. */
+	char tag[12], callid[32];
+	zsip_stack_random_token(ua->s, tag, sizeof(tag), 10);
+	zsip_stack_random_token(ua->s, callid, sizeof(callid), 24);
+	struct zsipi_wbuf w = { buf, cap, 0 };
+	if (from) {
+		zsipi_put_c(&w, from);
+	} else {
+		zsipi_put_c(&w, "<");
+		if (put_contact_uri(&w, ua, ua->tid) < 0)
+			return ZSIP_EINVAL;
+		zsipi_put_c(&w, ">");
+	}
+	zsipi_put_c(&w, ";tag=");
+	zsipi_put_c(&w, tag);
+	size_t f = w.len;
+	if (to) {
+		zsipi_put_c(&w, to);
+	} else {
+		zsipi_put_c(&w, "<");
+		zsipi_put_str(&w, target);
+		zsipi_put_c(&w, ">");
+	}
+	size_t t = w.len;
+	zsipi_put_c(&w, callid);
+	if (w.len >= cap)
+		return ZSIP_ETOOBIG;
+	r->from = (struct zsip_str){ buf, f };
+	r->to = (struct zsip_str){ buf + f, t - f };
+	r->call_id = (struct zsip_str){ buf + t, w.len - t };
+	return 0;
+}
+
+int zsipi_ua_send_req(struct zsip_ua *ua, const struct zsipi_req *r, void *user, uint64_t now,
+		      struct zsip_txn **out)
+{
+	int n = zsipi_write_request(ua->work, ua->work_cap, r);
+	if (n < 0)
+		return n;
+	if ((size_t)n >= ua->work_cap)
+		return ZSIP_ETOOBIG;
+	return zsipi_ua_send_request(ua, ua->work, (size_t)n, user, now, out);
 }
 
 int zsipi_ua_std_headers(const struct zsip_ua *ua, int tid, int request, char *out, size_t cap)
@@ -570,18 +625,17 @@ int zsipi_dlg_send(struct zsip_call *c, struct zsipi_dlg *d, const char *method,
 			memcpy(hdrs + h, extra.p, extra.len);
 		r.extra = (struct zsip_str){ hdrs, (size_t)h + extra.len };
 	}
+	if (strcmp(method, "ACK"))
+		return zsipi_ua_send_req(ua, &r, c, now, out);
 	int n = zsipi_write_request(ua->work, ua->work_cap, &r);
 	if (n < 0)
 		return n;
 	if ((size_t)n >= ua->work_cap)
 		return ZSIP_ETOOBIG;
-	if (!strcmp(method, "ACK")) {
-		rc = zsip_stack_send(ua->s, ua->tid, &ua->dst, ua->work, (size_t)n);
-		if (rc == 0 && out)
-			rc = zsipi_call_keep_out(c, ua->work, (size_t)n, r.cseq);
-		return rc;
-	}
-	return zsipi_ua_send_request(ua, ua->work, (size_t)n, c, now, out);
+	rc = zsip_stack_send(ua->s, ua->tid, &ua->dst, ua->work, (size_t)n);
+	if (rc == 0 && out)
+		rc = zsipi_call_keep_out(c, ua->work, (size_t)n, r.cseq);
+	return rc;
 }
 
 /* Splits header lines "Name: value\r\n" into fields. Returns how many. */

@@ -126,6 +126,15 @@ int zsipi_ua_send_request(struct zsip_ua *ua, const char *buf, size_t len, void 
 int zsipi_ua_send_raw(struct zsip_ua *ua, struct zsip_str next_hop, const char *buf, size_t len);
 /* Writes our Contact header line ("Contact: <...>\r\n") for transport tid. */
 int zsipi_ua_contact(const struct zsip_ua *ua, int tid, char *out, size_t cap);
+/* Fills r->from (from, or our Contact URI in <>, with a new tag), r->to
+ * (to, or target in <>) and r->call_id (new) for a request outside any
+ * dialog, after zsipi_ua_prepare; the strings go into buf. */
+int zsipi_ua_new_ids(struct zsip_ua *ua, const char *from, const char *to, struct zsip_str target,
+		     struct zsipi_req *r, char *buf, size_t cap);
+/* Writes r into ua->work and starts its client transaction (as
+ * zsipi_ua_send_request). */
+int zsipi_ua_send_req(struct zsip_ua *ua, const struct zsipi_req *r, void *user, uint64_t now,
+		      struct zsip_txn **out);
 /* Writes the header lines our INVITE, 1xx and 2xx carry: Contact,
  * Allow, Supported, User-Agent (request) or Server (response). */
 int zsipi_ua_std_headers(const struct zsip_ua *ua, int tid, int request, char *out, size_t cap);

@@ -41,65 +41,38 @@ int zsip_call_invite(struct zsip_ua *ua, const struct zsip_call_params *p, void 
 			return ZSIP_EINVAL;
 	}
 	zsipi_ua_enter(ua);
-	char via[160], callid[32], from[400], to[400], routes[300], hdrs[2048], tag[12];
+	char via[160], ids[900], routes[300], hdrs[2048];
 	struct zsipi_req r = { .method = ZSIP_STR("INVITE"), .ruri = target, .cseq = 1,
 			       .body = p->body, .ctype = zsip_str_c(p->content_type) };
 	struct zsip_call *c = NULL;
 	int rc = zsipi_ua_prepare(ua, route.p ? route : target, &r, via, sizeof(via));
 	if (rc == 0)
+		rc = zsipi_ua_new_ids(ua, p->from ? p->from : ua->cfg.from, p->to, target, &r, ids,
+				      sizeof(ids));
+	int n = rc == 0 ? zsipi_ua_std_headers(ua, ua->tid, 1, hdrs, sizeof(hdrs)) : rc;
+	size_t xl = p->headers ? strlen(p->headers) : 0;
+	if (n >= 0 && (size_t)n + xl >= sizeof(hdrs))
+		n = ZSIP_ETOOBIG;
+	if (n >= 0 && route.len + 2 < sizeof(routes)) {
+		/* An outbound proxy: the pre-loaded Route (§8.1.2). */
+		routes[0] = '<';
+		memcpy(routes + 1, route.p ? route.p : "", route.len);
+		routes[route.len + 1] = '>';
+		r.routes = (struct zsip_str){ routes, route.p ? route.len + 2 : 0 };
+		memcpy(hdrs + n, p->headers ? p->headers : "", xl);
+		r.extra = (struct zsip_str){ hdrs, (size_t)n + xl };
 		c = zsipi_call_new(ua, 1, call_user, &rc);
+	} else {
+		rc = n < 0 ? n : ZSIP_ETOOBIG;
+	}
 	if (c) {
-		zsip_stack_random_token(ua->s, callid, sizeof(callid), 24);
-		zsip_stack_random_token(ua->s, tag, sizeof(tag), 10);
-		int n = zsipi_ua_std_headers(ua, ua->tid, 1, hdrs, sizeof(hdrs));
-		struct zsipi_wbuf wf = { from, sizeof(from), 0 }, wt = { to, sizeof(to), 0 },
-				  wr = { routes, sizeof(routes), 0 };
-		const char *f = p->from ? p->from : ua->cfg.from;
-		if (f) {
-			zsipi_put_c(&wf, f);
-		} else if (n > 11) {
-			const char *ct = hdrs + 9; /* "<...>" of "Contact: <...>\r\n" */
-			zsipi_put(&wf, ct, (size_t)((const char *)memchr(ct, '\r', (size_t)n) - ct));
-		}
-		zsipi_put_c(&wf, ";tag=");
-		zsipi_put_c(&wf, tag);
-		if (p->to) {
-			zsipi_put_c(&wt, p->to);
-		} else {
-			zsipi_put_c(&wt, "<");
-			zsipi_put_str(&wt, target);
-			zsipi_put_c(&wt, ">");
-		}
-		if (route.p) {
-			zsipi_put_c(&wr, "<");
-			zsipi_put_str(&wr, route);
-			zsipi_put_c(&wr, ">");
-		}
-		size_t hl = n < 0 ? 0 : (size_t)n, xl = p->headers ? strlen(p->headers) : 0;
-		if (n < 0 || zsipi_wbuf_end(&wf) >= (int)sizeof(from) ||
-		    zsipi_wbuf_end(&wt) >= (int)sizeof(to) ||
-		    zsipi_wbuf_end(&wr) >= (int)sizeof(routes) || hl + xl >= sizeof(hdrs)) {
-			rc = ZSIP_ETOOBIG;
-		} else {
-			memcpy(hdrs + hl, p->headers ? p->headers : "", xl);
-			r.from = (struct zsip_str){ from, wf.len };
-			r.to = (struct zsip_str){ to, wt.len };
-			r.routes = (struct zsip_str){ routes, wr.len };
-			r.call_id = zsip_str_c(callid);
-			r.extra = (struct zsip_str){ hdrs, hl + xl };
-			rc = zsipi_write_request(ua->work, ua->work_cap, &r);
-			if (rc >= 0 && (size_t)rc >= ua->work_cap)
-				rc = ZSIP_ETOOBIG;
-			if (rc >= 0)
-				rc = zsipi_ua_send_request(ua, ua->work, (size_t)rc, c, now_ms, &c->inv);
-		}
+		rc = zsipi_ua_send_req(ua, &r, c, now_ms, &c->inv);
 		if (rc < 0) {
 			zsipi_call_discard(c);
 			c = NULL;
 		} else {
 			c->inv_cseq = r.cseq;
 			c->state = ZSIP_CALL_CALLING;
-			rc = 0;
 		}
 	}
 	if (out)
