@@ -76,7 +76,9 @@ static void on_reg(void *user, const struct zsip_regc_event *ev)
 static void call_failed(struct uac *c, const struct zsip_ua_event *ev, const char *what)
 {
 	c->failed++;
-	if (ev->err == ZSIP_ETRANSPORT && !c->broken) {
+	if (c->broken)
+		return; /* said once already */
+	if (ev->err == ZSIP_ETRANSPORT) {
 		const char *why = ex_net_last_error(c->net);
 		fprintf(stderr, "uac: %s\n", why ? why : "the peer is unreachable");
 		c->broken = 1;
@@ -226,6 +228,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "uac: cannot create the UA\n");
 		return 1;
 	}
+	/* the offer every INVITE carries (no media flows: this is signalling only) */
+	char sdp[256];
+	const char *ip = ex_net_local(c.net)->host;
+	char v = strchr(ip, ':') ? '6' : '4';
+	size_t sdp_len = (size_t)snprintf(sdp, sizeof sdp,
+					  "v=0\r\no=zsip 1 1 IN IP%c %s\r\ns=-\r\nc=IN IP%c %s\r\nt=0 0\r\n"
+					  "m=audio 6002 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n", v, ip, v, ip);
 	static volatile sig_atomic_t stop;
 	ex_on_signals(&stop);
 	uint64_t now = ex_now_ms();
@@ -267,7 +276,8 @@ int main(int argc, char **argv)
 				next_call = at;
 				break;
 			}
-			struct zsip_call_params p = { .target = target, .route = route[0] ? route : NULL };
+			struct zsip_call_params p = { .target = target, .route = route[0] ? route : NULL,
+						      .body = { sdp, sdp_len } };
 			int e = zsip_call_invite(c.ua, &p, NULL, now, NULL);
 			c.placed++;
 			if (e < 0) {
