@@ -372,6 +372,27 @@ static void test_stack_malformed_ack_is_never_answered_17(void **state)
 	assert_int_equal(W->nsent, 0);
 }
 
+/* The request line says ACK but the CSeq does not (nor parses as ACK): the
+ * request is still an ACK, and an ACK is never answered (§17.1.1.3,
+ * §17.2.3); a check on the CSeq alone would send it a 400. */
+static void test_stack_ack_with_non_ack_cseq_is_never_answered_17(void **state)
+{
+	(void)state;
+	const char *bad[] = {
+		"ACK sip:bob@biloxi.example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP client.biloxi.example.com;branch=z9hG4bKbad4\r\n"
+		"To: <sip:bob@biloxi.example.com>;tag=2\r\nFrom: <sip:a@x>;tag=1\r\n"
+		"Call-ID: x\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+		"ACK sip:bob@biloxi.example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP client.biloxi.example.com;branch=z9hG4bKbad5\r\n"
+		"To: <sip:bob@biloxi.example.com>;tag=2\r\nFrom: <sip:a@x>;tag=1\r\n"
+		"Call-ID: x\r\nCSeq: one ACK\r\nContent-Length: 0\r\n\r\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_true(tw_recv(W, W->udp, "192.0.2.9", 5060, bad[i]) < 0);
+	assert_int_equal(W->nsent, 0);
+}
+
 static void test_stack_malformed_response_is_dropped_and_counted_18_1_2(void **state)
 {
 	(void)state;
@@ -656,6 +677,7 @@ int main(void)
 		T(test_stack_unparseable_request_gets_400_with_reason_8_2),
 		T(test_stack_unanswerable_request_is_dropped_8_2),
 		T(test_stack_malformed_ack_is_never_answered_17),
+		T(test_stack_ack_with_non_ack_cseq_is_never_answered_17),
 		T(test_stack_malformed_response_is_dropped_and_counted_18_1_2),
 		T(test_stack_over_cap_answers_503_retry_after_without_memory_21_5_4),
 		T(test_stack_flood_of_100000_invites_capped_at_1000_stays_flat),

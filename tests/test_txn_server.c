@@ -313,6 +313,21 @@ static void test_txn_server_cancel_is_own_transaction_and_finds_invite_9_2(void 
 	assert_null(tw_nth(W, ZSIP_EV_REQUEST, 2)->cancel_target);
 }
 
+/* The CANCEL matches its INVITE by the §17.2.3 rules, branch and sent-by
+ * together (§9.2): the INVITE's branch from another sent-by is another
+ * client's request, and cancels nothing. */
+static void test_txn_server_cancel_with_invite_branch_other_sent_by_has_no_target_9_2(void **state)
+{
+	(void)state;
+	incoming(W->udp, "INVITE", "z9hG4bKm3", NULL, NULL);
+	tw_request(buf, sizeof(buf), "CANCEL", "UDP", "other.example.com", "z9hG4bKm3", NULL, NULL, NULL);
+	tw_recv(W, W->udp, "192.0.2.10", 5060, buf);
+	assert_int_equal(tw_count(W, ZSIP_EV_REQUEST), 2);
+	const struct tw_event *e = tw_nth(W, ZSIP_EV_REQUEST, 1);
+	assert_int_equal(zsip_txn_method(e->txn), ZSIP_METHOD_CANCEL);
+	assert_null(e->cancel_target);
+}
+
 static void test_txn_server_same_branch_other_sent_by_is_new_transaction_17_2_3(void **state)
 {
 	(void)state;
@@ -392,6 +407,7 @@ int main(void)
 		T(test_txn_non_invite_server_reliable_timer_j_zero_17_2_2),
 		T(test_txn_non_invite_server_proceeding_to_completed_17_2_2),
 		T(test_txn_server_cancel_is_own_transaction_and_finds_invite_9_2),
+		T(test_txn_server_cancel_with_invite_branch_other_sent_by_has_no_target_9_2),
 		T(test_txn_server_same_branch_other_sent_by_is_new_transaction_17_2_3),
 		T(test_txn_server_rfc2543_retransmission_matched_without_cookie_17_2_3),
 		T(test_txn_server_rfc2543_ack_matches_by_response_to_tag_17_2_3),

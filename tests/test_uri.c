@@ -413,6 +413,8 @@ static const struct eq_case eq_cases[] = {
 	{ "sip:alice@atlanta.com", "sip:atlanta.com", 0 },
 	{ "sip:alice@atlanta.com:5060", "sip:alice@atlanta.com:5061", 0 },
 	{ "sip:alice@atlanta.com:5060", "sip:alice@atlanta.com:05060", 1 },
+	/* an explicit port, even 0, never equals an absent one */
+	{ "sip:carol@chicago.com:0", "sip:carol@chicago.com", 0 },
 	{ "sip:carol@chicago.com;security=on", "sip:carol@chicago.com;security=off", 0 },
 	{ "sip:carol@chicago.com;security=on", "sip:carol@chicago.com;SECURITY=ON", 1 },
 	{ "sip:carol@chicago.com;lr", "sip:carol@chicago.com;lr=on", 0 },

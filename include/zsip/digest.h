@@ -165,7 +165,7 @@ struct zsip_auth_server_config {
 	enum zsip_digest_alg algs[6];
 	int proxy;                      /* 1: Proxy-Authenticate / Proxy-Authorization (407); 0: WWW- (401) */
 	uint32_t nonce_lifetime_ms;     /* after this a nonce is stale; default 300000 */
-	unsigned max_nonces;            /* nonces remembered for the nonce-count check; default 1024 */
+	unsigned max_nonces;            /* nonces remembered for the nonce-count check; default 1024, at most 2^24 */
 	zsip_auth_lookup_fn lookup;     /* required */
 	void *user;                     /* passed to lookup */
 };

@@ -176,3 +176,28 @@ int zsipi_ct_eq(const char *a, size_t alen, const char *b, size_t blen)
 		d |= (unsigned char)(a[i] ^ b[i]);
 	return d == 0;
 }
+
+int zsipi_auth_next(struct zsip_str *rest, struct zsip_auth *a)
+{
+	const char *p = rest->p, *end = rest->p + rest->len;
+	while (p < end && (*p == ',' || (zsipi_cc((unsigned char)*p) & ZSIPI_C_LWS)))
+		p++;
+	if (p == end)
+		return 0;
+	struct zsip_str v = { p, (size_t)(end - p) };
+	if (zsip_auth_parse(a, v))
+		return ZSIP_EAUTH;
+	p = a->params.p + a->params.len;
+	if (p < a->scheme.p + a->scheme.len)
+		p = a->scheme.p + a->scheme.len;
+	rest->p = p;
+	rest->len = (size_t)(end - p);
+	return 1;
+}
+
+void zsipi_wipe(void *p, size_t n)
+{
+	volatile unsigned char *v = p;
+	while (n--)
+		*v++ = 0;
+}

@@ -1,6 +1,11 @@
-/* The stack object, shared by the core and the transaction layer.
- * Internal: the public view is the opaque struct zsip_stack of
- * zsip/stack.h. */
+/* The stack object, shared by the core and the layers above it. Internal:
+ * the public view is the opaque struct zsip_stack of zsip/stack.h.
+ *
+ * The core (src/core) is memory, timers, transports and the send path, the
+ * event sink and randomness; it calls the message layer only. The layers
+ * above wire themselves in: txn/txn_stack.c has zsip_stack_new (the core
+ * plus the transaction table) and the receive dispatch, and every layer
+ * that holds memory registers a zsipi_on_free hook. */
 #ifndef ZSIPI_CORE_H
 #define ZSIPI_CORE_H
 
@@ -20,7 +25,15 @@ struct zsipi_transport {
 	char sent_by[ZSIP_ADDR_HOST_MAX + 8];
 };
 
-/* Transactions hashed by branch (or, for RFC 2543 requests, by Call-ID);
+/* Registered with zsipi_on_free. */
+struct zsipi_free_hook {
+	void (*fn)(void *user);
+	void *user;
+};
+#define ZSIPI_MAX_FREE_HOOKS 8
+
+/* Owned by the transaction layer (txn/table.c); here so that the stack is
+ * one allocation. Transactions hashed by branch (or, for RFC 2543 requests, by Call-ID);
  * chained through zsip_txn.hnext. */
 struct zsipi_table {
 	struct zsip_txn **b;
@@ -44,6 +57,8 @@ struct zsip_stack {
 	 * calls it first, while timers and transactions still exist. */
 	void (*upper_fini)(void *user);
 	void *upper_user;
+	struct zsipi_free_hook free_hooks[ZSIPI_MAX_FREE_HOOKS];
+	size_t n_free_hooks;
 	int (*random)(void *user, void *buf, size_t len);
 	uint64_t rng;
 
@@ -74,6 +89,19 @@ static inline uint64_t zsipi_advance(struct zsip_stack *s, uint64_t now)
 		s->now = now;
 	return s->now;
 }
+
+/* The stack without any layer above the core: configuration read with its
+ * defaults, scratch buffers, the timer heap. NULL when cfg is invalid or
+ * memory runs out. Freed by zsip_stack_free. */
+struct zsip_stack *zsipi_core_new(const struct zsip_config *cfg);
+/* Registers fn(user), called by zsip_stack_free before the core frees its
+ * timers and memory; hooks run last registered first, so a layer above is
+ * gone before the layers it uses. A hook must stop the timers it owns.
+ * 0 or ZSIP_ELIMIT (ZSIPI_MAX_FREE_HOOKS). */
+int zsipi_on_free(struct zsip_stack *s, void (*fn)(void *), void *user);
+/* Takes back a hook (e.g. when the layer is freed before the stack);
+ * nothing when it is not registered. */
+void zsipi_on_free_cancel(struct zsip_stack *s, void (*fn)(void *), void *user);
 
 /* The transport, or NULL for an unknown id. */
 const struct zsipi_transport *zsipi_transport(const struct zsip_stack *s, int id);

@@ -1,11 +1,13 @@
-/* The stack object: configuration, transports, the three sans-I/O entry
- * points (receive, timeout, next deadline), randomness and statistics. */
+/* The stack object's core: configuration, memory, timers, transports and
+ * the send path, the event sink, randomness. It calls only the message
+ * layer: the layers above wire themselves in (zsip_stack_new and
+ * zsip_stack_receive are in txn/txn_stack.c) and clean up through
+ * zsipi_on_free. */
 #include <string.h>
 
 #include "core/core.h"
 #include "msg/hv.h"
 #include "msg/lex.h"
-#include "txn/txn.h"
 
 #define DEFAULT_MAX_TXN 4096u
 #define DEFAULT_T1 500u
@@ -50,7 +52,7 @@ uint64_t zsipi_random64(struct zsip_stack *s)
 	return splitmix64(&s->rng);
 }
 
-struct zsip_stack *zsip_stack_new(const struct zsip_config *cfg)
+struct zsip_stack *zsipi_core_new(const struct zsip_config *cfg)
 {
 	if (!cfg || !cfg->send)
 		return NULL;
@@ -98,8 +100,7 @@ struct zsip_stack *zsip_stack_new(const struct zsip_config *cfg)
 	s->scratch = zsipi_mem_alloc(&s->mem, 2 * s->scratch_cap);
 	/* The first heap slots come with the stack, so a stack's idle
 	 * footprint is all there once it exists. */
-	if (!s->scratch || zsipi_table_init(&s->table, &s->mem) != 0 ||
-	    zsipi_timers_reserve(&s->timers, 64) != 0) {
+	if (!s->scratch || zsipi_timers_reserve(&s->timers, 64) != 0) {
 		zsip_stack_free(s);
 		return NULL;
 	}
@@ -113,21 +114,37 @@ void zsip_stack_free(struct zsip_stack *s)
 		return;
 	if (s->upper_fini)
 		s->upper_fini(s->upper_user);
-	/* The heap first: it points into the transactions. */
-	zsipi_timers_fini(&s->timers);
-	for (size_t i = 0; i < s->table.nb; i++) {
-		struct zsip_txn *tx = s->table.b[i];
-		while (tx) {
-			struct zsip_txn *next = tx->hnext;
-			zsipi_mem_free(&s->mem, tx->out, tx->out_cap);
-			zsipi_mem_free(&s->mem, tx, sizeof(*tx) + tx->req_len);
-			tx = next;
-		}
+	/* Upper layers first: they may still hold what lower ones own. */
+	while (s->n_free_hooks > 0) {
+		struct zsipi_free_hook h = s->free_hooks[--s->n_free_hooks];
+		h.fn(h.user);
 	}
-	zsipi_table_fini(&s->table, &s->mem);
+	zsipi_timers_fini(&s->timers);
 	zsipi_mem_free(&s->mem, s->scratch, 2 * s->scratch_cap);
 	struct zsipi_mem mem = s->mem;
 	zsipi_mem_free(&mem, s, sizeof(*s));
+}
+
+int zsipi_on_free(struct zsip_stack *s, void (*fn)(void *), void *user)
+{
+	if (s->n_free_hooks == ZSIPI_MAX_FREE_HOOKS)
+		return ZSIP_ELIMIT;
+	s->free_hooks[s->n_free_hooks].fn = fn;
+	s->free_hooks[s->n_free_hooks].user = user;
+	s->n_free_hooks++;
+	return 0;
+}
+
+void zsipi_on_free_cancel(struct zsip_stack *s, void (*fn)(void *), void *user)
+{
+	for (size_t i = s->n_free_hooks; i-- > 0;) {
+		if (s->free_hooks[i].fn != fn || s->free_hooks[i].user != user)
+			continue;
+		memmove(&s->free_hooks[i], &s->free_hooks[i + 1],
+			(s->n_free_hooks - i - 1) * sizeof(s->free_hooks[0]));
+		s->n_free_hooks--;
+		return;
+	}
 }
 
 /* ------------------------------------------------------------ transports */
@@ -240,36 +257,6 @@ int zsip_stack_send(struct zsip_stack *s, int transport_id, const struct zsip_ad
 
 /* ------------------------------------------------------------ entry points */
 
-int zsip_stack_receive(struct zsip_stack *s, int transport_id, const struct zsip_addr *src,
-		       const char *buf, size_t len, uint64_t now_ms)
-{
-	if (!s || !src || !buf || !len)
-		return ZSIP_EINVAL;
-	if (s->depth)
-		return ZSIP_ESTATE;
-	if (!zsipi_transport(s, transport_id))
-		return ZSIP_EINVAL;
-	uint64_t now = zsipi_advance(s, now_ms);
-
-	struct zsip_msg m;
-	int rc = zsip_msg_parse(&m, buf, len, &s->limits);
-	if (rc < 0) {
-		/* §18.1.2 drops a malformed response; a malformed request is
-		 * answered when it can be (§8.2, §21.4.1). */
-		if (len >= 4 && memcmp(buf, "SIP/", 4) == 0) {
-			s->st.rx_bad_responses++;
-		} else if (zsipi_answer_bad_request(s, transport_id, src, buf, len, rc)) {
-			s->st.rx_bad_answered++;
-		} else {
-			s->st.rx_bad_dropped++;
-		}
-		return rc;
-	}
-	if (m.is_request)
-		return zsipi_rx_request(s, transport_id, src, &m, now);
-	return zsipi_rx_response(s, transport_id, src, &m, now);
-}
-
 int zsip_stack_timeout(struct zsip_stack *s, uint64_t now_ms)
 {
 	if (!s)
@@ -349,14 +336,4 @@ int zsip_stack_make_via(struct zsip_stack *s, int transport_id, char *out, size_
 	if (rport)
 		p = stpcpy(p, ";rport");
 	return (int)(p - out);
-}
-
-void zsip_stack_stats(const struct zsip_stack *s, struct zsip_stack_stats *out)
-{
-	if (!s || !out)
-		return;
-	*out = s->st;
-	out->txn_active = s->table.n;
-	out->heap_bytes = s->mem.bytes;
-	out->heap_peak = s->mem.peak;
 }

@@ -140,6 +140,12 @@ static inline unsigned zsipi_hexval(unsigned char c)
 	return c <= '9' ? (unsigned)(c - '0') : (unsigned)((c | 0x20) - 'a' + 10);
 }
 
+/* escaped = "%" HEXDIG HEXDIG, at p. */
+static inline int zsipi_escape_at(const char *p, const char *end)
+{
+	return end - p >= 3 && zsipi_is_hex((unsigned char)p[1]) && zsipi_is_hex((unsigned char)p[2]);
+}
+
 /* 1*DIGIT at p read as a number no larger than max (leading zeros are
  * fine): returns the end of the digits with the value in *out, or NULL
  * when there is no digit or the value passes max. */
