@@ -76,6 +76,22 @@ for t in "${targets[@]}"; do
       reg c3 9 'Contact: <sip:bob@192.0.2.3>, <sip:bob@192.0.2.4>, <sip:bob@192.0.2.5>, <sip:bob@192.0.2.6>, <sip:bob@192.0.2.7>\r\n'; } \
       > "$dir/seq-423-order-caps"
     ;;
+  fuzz_digest)
+    # challenges (RFC 7616 §3.9.1, RFC 8760 §2.4 several algorithms, 401
+    # with 407, escapes, stale) and credentials for the server side
+    resp() { # status headers
+      printf 'SIP/2.0 %s Unauthorized\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\nFrom: <sip:a@example.com>;tag=1\r\nTo: <sip:a@example.com>;tag=2\r\nCall-ID: c1\r\nCSeq: 1 REGISTER\r\n%bContent-Length: 0\r\n\r\n' "$1" "$2"
+    }
+    resp 401 'WWW-Authenticate: Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=SHA-256, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"\r\n' > "$dir/rfc7616"
+    resp 401 'WWW-Authenticate: Digest realm="r", nonce="a", algorithm=SHA-1\r\nWWW-Authenticate: Digest realm="r", nonce="b", algorithm=SHA-512-256-sess, qop="auth"\r\nWWW-Authenticate: Digest realm="r", nonce="c", algorithm=MD5\r\n' > "$dir/rfc8760-order"
+    resp 407 'WWW-Authenticate: Digest realm="reg", nonce="a", qop="auth-int"\r\nProxy-Authenticate: Basic realm="x", Digest realm="p\\"q", nonce="b\\\\", stale=true\r\n' > "$dir/401-407-escapes"
+    resp 401 'WWW-Authenticate: Digest realm="old", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093"\r\n' > "$dir/rfc2069"
+    req() { # headers
+      printf 'REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK2\r\nFrom: <sip:a@example.com>;tag=1\r\nTo: <sip:a@example.com>\r\nCall-ID: c1\r\nCSeq: 2 REGISTER\r\n%bContent-Length: 0\r\n\r\n' "$1"
+    }
+    req 'Authorization: Digest username="alice", realm="example.com", nonce="00000000000003e80000000000000000aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", uri="sip:example.com", response="6629fae49393a05397450978507c4ef1", algorithm=MD5, cnonce="0a4f113b", qop=auth, nc=00000001, opaque="00"\r\n' > "$dir/credentials"
+    req 'Proxy-Authorization: Digest username="al\\"ice", realm="example.com", nonce="x", uri="sip:example.com", response="00", algorithm=SHA-256, cnonce="c", qop=auth, nc=0000000g\r\nAuthorization: Digest realm="other", nonce="y"\r\n' > "$dir/credentials-odd"
+    ;;
   fuzz_stack)
     for f in "${msgs[@]}"; do
       size=$(wc -c < "$f")

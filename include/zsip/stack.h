@@ -155,10 +155,16 @@ struct zsip_config {
 	 * unanswered until the TU answers them some other way). */
 	void (*on_event)(void *user, const struct zsip_event *ev);
 
-	/* Randomness for branches and tokens (the library reads no entropy
-	 * source itself). Fills buf[0 .. len) with random bytes and returns 0.
-	 * NULL: an internal generator seeded from seed; give a different,
-	 * unpredictable seed to every stack instance in production. */
+	/* Production needs the operating system's generator here (getrandom(2),
+	 * see README "Digest authentication"). Tags, branches, Call-IDs,
+	 * cnonces and the digest nonce key come from it and must be
+	 * unpredictable to anyone on the path (RFC 3261 §19.3, §22.4): a
+	 * guessed To tag and Call-ID let a stranger end a call with one BYE.
+	 * The library reads no entropy source itself. Fills buf[0 .. len) with
+	 * random bytes and returns 0 (non-zero: failure).
+	 * NULL: a predictable generator seeded from seed, for tests and
+	 * simulations only; zsip_auth_server_new refuses to run on it
+	 * (ZSIP_ENORANDOM). */
 	int (*random)(void *user, void *buf, size_t len);
 	uint64_t seed;
 
