@@ -693,6 +693,23 @@ static void ua_sink(void *user, const struct zsip_event *ev)
 	zsipi_ua_leave(ua);
 }
 
+/* A 2xx retransmitted for an INVITE of ours that the call no longer
+ * follows (a re-INVITE followed by the next one, or by its §14.1 retry):
+ * its ACK was lost, so ACK it again (§13.2.2.4), or the peer ends the
+ * call after 64*T1 (§13.3.1.4). */
+static void ack_old_2xx(struct zsip_ua *ua, const struct zsip_event *ev)
+{
+	const struct zsip_msg *m = ev->msg;
+	if (ev->type != ZSIP_EV_RESPONSE || m->status < 200 || m->status >= 300 ||
+	    zsip_txn_kind(ev->txn) != ZSIP_TXN_CLIENT_INVITE)
+		return;
+	struct zsip_call *c = zsipi_call_find(ua, m->call_id);
+	if (c && c->dlg && zsip_str_eq(zsipi_dlg_str(c->dlg, c->dlg->remote_tag), m->to.tag) &&
+	    zsip_str_eq(zsipi_dlg_str(c->dlg, c->dlg->local_tag), m->from.tag))
+		zsipi_uac_ack(c, c->dlg, m->cseq.num, (struct zsip_str){ NULL, 0 }, (struct zsip_str){ NULL, 0 }, 0,
+			      ev->now_ms);
+}
+
 static void ua_txn_event(void *user, const struct zsip_event *ev)
 {
 	struct zsip_ua *ua = user;
@@ -700,6 +717,8 @@ static void ua_txn_event(void *user, const struct zsip_event *ev)
 	void *tu = zsip_txn_user(ev->txn);
 	if (ev->type == ZSIP_EV_ACK) {
 		zsipi_ua_rx_ack(ua, ev);
+	} else if (!tu) {
+		ack_old_2xx(ua, ev);
 	} else if (tu && zsip_txn_method(ev->txn) == ZSIP_METHOD_OPTIONS &&
 		   zsip_txn_kind(ev->txn) == ZSIP_TXN_CLIENT_NON_INVITE) {
 		zsipi_options_event(ua, tu, ev);
