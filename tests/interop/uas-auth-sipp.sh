@@ -4,7 +4,9 @@
 #  2. the same with a wrong password gets no 200 (SIPp gives up at its -timeout);
 #  3. SIPp places CALLS calls (../shared/interop/sipp-uac-auth.xml): each INVITE
 #     gets 401, is ACKed and sent again with credentials, then 200, ACK, BYE.
-# The uas offers MD5 first (SIPp's digest only does MD5 well).
+# The uas offers MD5 first (SIPp's digest only does MD5 well). SIPp puts
+# sip:REMOTE_IP:PORT in the digest uri unless -auth_uri says otherwise, and the
+# uas checks it against the Request-URI (RFC 2617 §3.2.2.5): hence -auth_uri.
 # Usage: tests/interop/uas-auth-sipp.sh [PROJECT_DIR]   Env: CALLS (20) RATE (10) KEEP_LOGS=1
 source "$(dirname "$0")/../../../shared/interop/lib.sh"
 CALLS=${CALLS:-20} RATE=${RATE:-10}
@@ -21,7 +23,7 @@ register() { # register NAME PASSWORD SECS
 register reg-good secret 10; good=$?
 register reg-wrong not-secret 3; wrong=$?
 run_bounded $(( CALLS / RATE + 30 )) calls "$(q sipp -sf "$INTEROP/sipp-uac-auth.xml" "${SIPP_LO[@]}" -p "$rport" \
-  -key ruri "sip:service@127.0.0.1:$port" -key from alice -au bob -ap secret -d 100 -m "$CALLS" -r "$RATE" \
+  -auth_uri "service@127.0.0.1:$port" -key ruri "sip:service@127.0.0.1:$port" -key from alice -au bob -ap secret -d 100 -m "$CALLS" -r "$RATE" \
   -timeout $(( CALLS / RATE + 20 )) -timeout_error -trace_stat -stf "$TMP/calls.csv" "127.0.0.1:$port")"; crc=$?
 stop_proc "$uas" 5; urc=$?
 ok=$(stat_col "$TMP/calls.csv" 'SuccessfulCall(C)') failed=$(stat_col "$TMP/calls.csv" 'FailedCall(C)')
