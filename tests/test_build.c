@@ -892,9 +892,11 @@ static char *read_all(const char *path, size_t *len)
 	char *b = malloc(cap);
 	assert_non_null(b);
 	size_t r;
-	while ((r = fread(b + n, 1, cap - n, f)) > 0)
+	/* one byte kept for the NUL that strtok_r needs to stop */
+	while ((r = fread(b + n, 1, cap - 1 - n, f)) > 0)
 		n += r;
 	fclose(f);
+	b[n] = '\0';
 	*len = n;
 	return b;
 }

@@ -537,17 +537,23 @@ static void c_free(void *user, void *ptr, size_t n)
 	free(p);
 }
 
+/* Restarts W on a stack whose every allocation cnt counts. */
+static void counting_world(struct zsip_config *c, struct counting *cnt)
+{
+	tw_fini(W);
+	memset(c, 0, sizeof(*c));
+	c->alloc.alloc = c_alloc;
+	c->alloc.free = c_free;
+	c->alloc.user = cnt;
+	assert_int_equal(tw_init(W, c), 0);
+}
+
 static void test_stack_every_byte_goes_through_the_hooks_and_back(void **state)
 {
 	(void)state;
-	tw_fini(W);
 	struct counting cnt = { 0, 0, 0, 0 };
 	struct zsip_config c;
-	memset(&c, 0, sizeof(c));
-	c.alloc.alloc = c_alloc;
-	c.alloc.free = c_free;
-	c.alloc.user = &cnt;
-	assert_int_equal(tw_init(W, &c), 0);
+	counting_world(&c, &cnt);
 	for (unsigned i = 0; i < 300; i++)
 		incoming_invite(W, i);
 	struct zsip_stack_stats st;
@@ -563,14 +569,9 @@ static void test_stack_every_byte_goes_through_the_hooks_and_back(void **state)
 static void test_stack_allocation_failure_answers_503(void **state)
 {
 	(void)state;
-	tw_fini(W);
 	struct counting cnt = { 0, 0, 0, 0 };
 	struct zsip_config c;
-	memset(&c, 0, sizeof(c));
-	c.alloc.alloc = c_alloc;
-	c.alloc.free = c_free;
-	c.alloc.user = &cnt;
-	assert_int_equal(tw_init(W, &c), 0);
+	counting_world(&c, &cnt);
 	cnt.fail_at = cnt.calls + 1;
 	assert_int_equal(incoming_invite(W, 1), ZSIP_ENOMEM);
 	assert_int_equal(W->nsent, 1);
@@ -578,6 +579,47 @@ static void test_stack_allocation_failure_answers_503(void **state)
 	parse_sent(0, &m);
 	assert_int_equal(m.status, 503);
 	assert_int_equal(incoming_invite(W, 2), 0); /* and recovers */
+	tw_fini(W);
+	assert_int_equal(cnt.live, 0);
+	assert_int_equal(tw_init(W, NULL), 0);
+}
+
+/* A small device's stack: every buffer is sized from limits.max_msg_size
+ * and the table from max_transactions, so 4 KiB messages and 16
+ * transactions fit in 16 KiB when idle, before and after a full table
+ * has come and gone (issue 9 §3); the default stack is the big one. */
+static void test_stack_small_config_idle_footprint_within_16_kib(void **state)
+{
+	(void)state;
+	struct counting cnt = { 0, 0, 0, 0 };
+	struct zsip_config c;
+	counting_world(&c, &cnt);
+	size_t dflt = cnt.live;
+	tw_fini(W);
+	assert_true(dflt > 2 * 65535); /* two scratch buffers for a 64 KiB message */
+
+	c.limits.max_msg_size = 4096;
+	c.max_transactions = 16;
+	assert_int_equal(tw_init(W, &c), 0);
+	size_t idle = cnt.live;
+	for (unsigned i = 0; i < 16; i++) {
+		char via[96];
+		snprintf(via, sizeof(via), "SIP/2.0/UDP client.biloxi.example.com;branch=z9hG4bKfp%u", i);
+		request_with_via(W->udp, via, "192.0.2.9", 5060);
+		tw_clear(W);
+	}
+	struct zsip_stack_stats st;
+	zsip_stack_stats(W->s, &st);
+	assert_int_equal(st.txn_active, 16);
+	size_t busy = cnt.live;
+	tw_advance(W, 64 * 500 + 1); /* Timer J (§17.2.2) ends them all */
+	zsip_stack_stats(W->s, &st);
+	assert_int_equal(st.txn_active, 0);
+	print_message("idle stack: %zu bytes at the defaults, %zu for 4 KiB messages and 16 "
+		      "transactions (%zu with all 16 live, %zu once they ended)\n",
+		      dflt, idle, busy, cnt.live);
+	assert_true(idle <= 16 * 1024);
+	assert_true(cnt.live <= 16 * 1024);
 	tw_fini(W);
 	assert_int_equal(cnt.live, 0);
 	assert_int_equal(tw_init(W, NULL), 0);
@@ -684,6 +726,7 @@ int main(void)
 		T(test_stack_every_byte_goes_through_the_hooks_and_back),
 		T(test_stack_allocation_failure_answers_503),
 		T(test_stack_heap_bytes_per_transaction_measured),
+		T(test_stack_small_config_idle_footprint_within_16_kib),
 		T(test_stack_callbacks_may_answer_but_not_reenter),
 	};
 	return cmocka_run_group_tests_name("stack", tests, NULL, NULL);

@@ -161,7 +161,8 @@ struct zsip_auth_server_config {
 	const char *realm;              /* required, copied; at most 127 bytes, no '"' '\\' or control */
 	/* Offered algorithms in preference order, one challenge header each
 	 * (RFC 8760 §2.4); the list ends at the first 0. All zero: SHA-256
-	 * then MD5. */
+	 * then MD5. Clients that read only the first header and know only
+	 * MD5 (SIPp 3.6's -au/-ap) need { ZSIP_DIGEST_MD5 } first. */
 	enum zsip_digest_alg algs[6];
 	int proxy;                      /* 1: Proxy-Authenticate / Proxy-Authorization (407); 0: WWW- (401) */
 	uint32_t nonce_lifetime_ms;     /* after this a nonce is stale; default 300000 */

@@ -169,7 +169,12 @@ struct zsip_config {
 	uint64_t seed;
 
 	unsigned max_transactions;      /* cap on live transactions; default 4096 */
-	struct zsip_limits limits;      /* parser limits; zeros: defaults (65535 bytes ...) */
+	/* Parser limits; zeros: defaults (65535 bytes ...). max_msg_size also
+	 * sizes the stack's two work buffers, 2 * (max_msg_size + 1024) bytes
+	 * held for the stack's life: that is most of an idle stack (136,134
+	 * bytes at the defaults, 13,256 with 4096 and 16 transactions).
+	 * Messages the stack builds or stamps must fit in one of them. */
+	struct zsip_limits limits;
 
 	uint32_t t1_ms;                 /* RTT estimate, default 500 (§17.1.1.1) */
 	uint32_t t2_ms;                 /* max non-INVITE/response retransmit interval, default 4000 */

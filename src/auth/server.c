@@ -295,9 +295,12 @@ int zsip_auth_server_verify(struct zsip_auth_server *s, const struct zsip_msg *r
 	struct zsip_auth_cred cred;
 	memset(&cred, 0, sizeof cred);
 	struct zsip_str realm = { s->realm, s->realm_len };
-	if (s->lookup(s->user, &realm, &user_u, (enum zsip_digest_alg)alg, &cred) < 0) {
-		zsipi_wipe(&cred, sizeof cred);
-		return ZSIP_EAUTH_REJECTED;
+	/* an unknown user costs the same work as a wrong password, so that
+	 * timing does not tell which user names exist */
+	int unknown = s->lookup(s->user, &realm, &user_u, (enum zsip_digest_alg)alg, &cred) < 0;
+	if (unknown) {
+		memset(&cred, 0, sizeof cred);
+		cred.password[0] = '-';
 	}
 	cred.password[sizeof cred.password - 1] = 0;
 	cred.ha1[sizeof cred.ha1 - 1] = 0;
@@ -326,7 +329,7 @@ int zsip_auth_server_verify(struct zsip_auth_server *s, const struct zsip_msg *r
 		char c = a.response.p[i];
 		got[i] = (char)(c >= 'A' && c <= 'F' ? c + 32 : c);
 	}
-	if (a.response.len != (size_t)rc || !zsipi_ct_eq(got, gl, want, (size_t)rc))
+	if (unknown || a.response.len != (size_t)rc || !zsipi_ct_eq(got, gl, want, (size_t)rc))
 		return ZSIP_EAUTH_REJECTED;
 
 	/* the right password: now whether the nonce is ours and fresh
