@@ -618,6 +618,30 @@ static void test_client_accepts_precomputed_ha1(void **state)
 	zsip_stack_free(st);
 }
 
+/* Caps: a value past ZSIP_AUTH_MAX_VALUE and realms past
+ * ZSIP_AUTH_MAX_REALMS are refused with ZSIP_ELIMIT, nothing overflows */
+static void test_client_caps_values_and_realms(void **state)
+{
+	(void)state;
+	struct zsip_stack *st = new_stack(1);
+	struct creds cr = { .user = "u", .password = "p" };
+	struct zsip_auth_client *c = zsip_auth_client_new(st, cred_cb, &cr);
+	struct wire w;
+	char hdrs[2048];
+	int n = snprintf(hdrs, sizeof hdrs, "WWW-Authenticate: Digest realm=\"r\", nonce=\"%0*d\"\r\n",
+			 ZSIP_AUTH_MAX_VALUE, 7);
+	assert_true(n > 0);
+	assert_int_equal(zsip_auth_client_challenge(c, response(&w, 401, hdrs)), ZSIP_ELIMIT);
+	n = 0;
+	for (int i = 0; i <= ZSIP_AUTH_MAX_REALMS; i++)
+		n += snprintf(hdrs + n, sizeof hdrs - (size_t)n,
+			      "Proxy-Authenticate: Digest realm=\"r%d\", nonce=\"n\"\r\n", i);
+	assert_int_equal(zsip_auth_client_challenge(c, response(&w, 407, hdrs)), ZSIP_ELIMIT);
+	assert_int_equal(cr.calls, 0);
+	zsip_auth_client_free(c);
+	zsip_stack_free(st);
+}
+
 /* ---------------------------------------------------------------- server */
 
 struct users {
@@ -946,6 +970,169 @@ static void test_server_proxy_mode_uses_proxy_headers_rfc3261_22_3(void **state)
 	zsip_stack_free(st);
 }
 
+/* Replaces the first occurrence of from in s (a NUL-terminated buffer
+ * with room) by to. */
+static void edit(char *s, const char *from, const char *to)
+{
+	char *p = strstr(s, from);
+	assert_non_null(p);
+	size_t fl = strlen(from), tl = strlen(to);
+	memmove(p + tl, p + fl, strlen(p + fl) + 1);
+	memcpy(p, to, tl);
+}
+
+/* Credentials of alice for a REGISTER to sip:example.com answering a fresh
+ * challenge of s, in out. */
+static void answer(struct zsip_auth_server *s, struct zsip_auth_client *c, char *out, size_t cap)
+{
+	char ch[2048];
+	struct wire w;
+	assert_true(zsip_auth_server_challenge(s, 1000, 0, ch, sizeof ch) > 0);
+	assert_int_equal(zsip_auth_client_challenge(c, response(&w, 401, ch)), 0);
+	assert_true(zsip_auth_client_authorize(c, ZSIP_STR("REGISTER"), ZSIP_STR("sip:example.com"), ZSIP_STR(""), out,
+					       cap) > 0);
+}
+
+/* RFC 7616 §3.4: the client must use a qop offered (we offer auth only),
+ * nc is 8LHEX, opaque comes back unchanged; a nonce not of our shape is
+ * not ours (stale, as after a restart) */
+static void test_server_refuses_tampered_credentials_rfc7616_3_4(void **state)
+{
+	(void)state;
+	struct zsip_stack *st = new_stack(1);
+	struct zsip_auth_server *s = new_server(st, 0, ZSIP_DIGEST_MD5, 0);
+	struct creds cr = { .user = "alice", .password = "secret" };
+	struct wire w;
+	char cred[2048];
+	static const struct {
+		const char *from, *to;
+		int want;
+	} cases[] = {
+		{ ", qop=auth", "", ZSIP_EAUTH },
+		{ ", qop=auth", ", qop=auth-int", ZSIP_EAUTH },
+		{ ", nc=00000001", ", nc=0000001", ZSIP_EAUTH },
+		{ ", nc=00000001", ", nc=0000000g", ZSIP_EAUTH },
+		{ "opaque=\"", "opaque=\"x", ZSIP_EAUTH_REJECTED },
+		{ "response=\"", "response=\"0", ZSIP_EAUTH_REJECTED },
+		{ "username=\"alice\"", "username=\"al\\ice\"", 0 }, /* the escape removed: alice */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct zsip_auth_client *c = zsip_auth_client_new(st, cred_cb, &cr);
+		answer(s, c, cred, sizeof cred);
+		edit(cred, cases[i].from, cases[i].to);
+		int rc = zsip_auth_server_verify(s, request(&w, "REGISTER", "sip:example.com", cred), 1000, NULL);
+		if (rc != cases[i].want)
+			fail_msg("case %zu: %s, want %s\n%s", i, zsip_strerror(rc), zsip_strerror(cases[i].want), cred);
+		zsip_auth_client_free(c);
+	}
+	/* a nonce of another shape, answered with the right password: stale */
+	struct zsip_auth_client *c = zsip_auth_client_new(st, cred_cb, &cr);
+	assert_int_equal(zsip_auth_client_challenge(
+				 c, response(&w, 401,
+					     "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"short\", qop=\"auth\","
+					     " opaque=\"x\"\r\n")),
+			 0);
+	char ch[2048];
+	assert_true(zsip_auth_server_challenge(s, 1000, 0, ch, sizeof ch) > 0);
+	const char *op = strstr(ch, "opaque=\"") + 8;
+	char opaque[64];
+	snprintf(opaque, sizeof opaque, "opaque=\"%.*s\"", (int)(strchr(op, '"') - op), op);
+	assert_true(AUTHORIZE(c, "REGISTER", "sip:example.com", cred) > 0);
+	edit(cred, "opaque=\"x\"", opaque);
+	assert_int_equal(zsip_auth_server_verify(s, request(&w, "REGISTER", "sip:example.com", cred), 1000, NULL),
+			 ZSIP_EAUTH_STALE);
+	zsip_auth_client_free(c);
+	zsip_auth_server_free(s);
+	zsip_stack_free(st);
+}
+
+static int failing_random(void *u, void *buf, size_t len)
+{
+	(void)u, (void)buf, (void)len;
+	return -1;
+}
+
+static int alloc_budget;
+static void *budget_alloc(void *u, size_t n)
+{
+	(void)u;
+	return alloc_budget-- > 0 ? malloc(n) : NULL;
+}
+static void budget_free(void *u, void *p, size_t n)
+{
+	(void)u, (void)n;
+	free(p);
+}
+
+/* a random callback that fails, or memory that runs out, is an error code,
+ * never a half-made object */
+static void test_new_reports_random_failure_and_out_of_memory(void **state)
+{
+	(void)state;
+	struct zsip_config cfg = { 0 };
+	cfg.send = null_send;
+	cfg.random = failing_random;
+	struct zsip_stack *st = zsip_stack_new(&cfg);
+	assert_non_null(st);
+	struct zsip_auth_server_config sc = { .realm = "example.com", .lookup = lookup_cb };
+	struct zsip_auth_server *s;
+	assert_int_equal(zsip_auth_server_new(st, &sc, &s), ZSIP_ENORANDOM);
+	zsip_stack_free(st);
+
+	cfg.random = test_random;
+	cfg.alloc.alloc = budget_alloc;
+	cfg.alloc.free = budget_free;
+	alloc_budget = 1000;
+	st = zsip_stack_new(&cfg);
+	assert_non_null(st);
+	struct zsip_stack_stats before, after;
+	zsip_stack_stats(st, &before);
+	for (int budget = 0; budget < 2; budget++) {
+		alloc_budget = budget;
+		assert_int_equal(zsip_auth_server_new(st, &sc, &s), ZSIP_ENOMEM);
+	}
+	alloc_budget = 0;
+	assert_null(zsip_auth_client_new(st, cred_cb, NULL));
+	zsip_stack_stats(st, &after);
+	assert_int_equal(after.heap_bytes, before.heap_bytes);
+	zsip_stack_free(st);
+}
+
+/* RFC 7616 §3.3: stale=true with another hash: a stored HA1 was made with
+ * the old hash, so the application is asked again; a password is not */
+static void test_client_stale_with_new_hash_asks_again_only_for_ha1(void **state)
+{
+	(void)state;
+	struct zsip_stack *st = new_stack(1);
+	struct creds cr = { .user = "Mufasa", .ha1 = "7987c64c30e25f1b74be53f966b49b90f2808aa92faf9a00262392d7b4794232" };
+	struct zsip_auth_client *c = zsip_auth_client_new(st, cred_cb, &cr);
+	struct wire w;
+	assert_int_equal(zsip_auth_client_challenge(c, response(&w, 401, rfc7616_challenge)), 0);
+	cr.ha1 = "3d78807defe7de2157e2b0b6573a855f"; /* MD5("Mufasa:http-auth@example.org:Circle of Life") */
+	assert_int_equal(zsip_auth_client_challenge(
+				 c, response(&w, 401,
+					     "WWW-Authenticate: Digest realm=\"http-auth@example.org\", nonce=\"m\","
+					     " algorithm=MD5, qop=\"auth\", stale=true\r\n")),
+			 0);
+	assert_int_equal(cr.calls, 2);
+	assert_int_equal(cr.alg, ZSIP_DIGEST_MD5);
+	zsip_auth_client_free(c);
+
+	cr.calls = 0;
+	cr.ha1 = NULL;
+	cr.password = "Circle of Life";
+	c = zsip_auth_client_new(st, cred_cb, &cr);
+	assert_int_equal(zsip_auth_client_challenge(c, response(&w, 401, rfc7616_challenge)), 0);
+	assert_int_equal(zsip_auth_client_challenge(
+				 c, response(&w, 401,
+					     "WWW-Authenticate: Digest realm=\"http-auth@example.org\", nonce=\"m\","
+					     " algorithm=MD5, qop=\"auth\", stale=true\r\n")),
+			 0);
+	assert_int_equal(cr.calls, 1);
+	zsip_auth_client_free(c);
+	zsip_stack_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -967,6 +1154,7 @@ int main(void)
 		cmocka_unit_test(test_client_quoted_string_escapes_rfc7616_3_4),
 		cmocka_unit_test(test_client_rfc2069_form_and_auth_int),
 		cmocka_unit_test(test_client_accepts_precomputed_ha1),
+		cmocka_unit_test(test_client_caps_values_and_realms),
 		cmocka_unit_test(test_server_refuses_to_start_without_random_callback),
 		cmocka_unit_test(test_server_challenge_has_one_header_per_algorithm_rfc8760_2_4),
 		cmocka_unit_test(test_server_verifies_client_answer_every_algorithm_rfc3261_22_4),
@@ -977,6 +1165,9 @@ int main(void)
 		cmocka_unit_test(test_server_forgotten_nonce_is_never_accepted_twice),
 		cmocka_unit_test(test_server_checks_realm_algorithm_and_nonce_origin_rfc7616_3_4),
 		cmocka_unit_test(test_server_proxy_mode_uses_proxy_headers_rfc3261_22_3),
+		cmocka_unit_test(test_server_refuses_tampered_credentials_rfc7616_3_4),
+		cmocka_unit_test(test_new_reports_random_failure_and_out_of_memory),
+		cmocka_unit_test(test_client_stale_with_new_hash_asks_again_only_for_ha1),
 	};
 	return cmocka_run_group_tests_name("digest", tests, NULL, NULL);
 }

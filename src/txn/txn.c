@@ -242,7 +242,7 @@ int zsip_stack_request(struct zsip_stack *s, int transport_id, const struct zsip
 
 /* A new request: a server transaction, then the TU. */
 static int new_server_txn(struct zsip_stack *s, int tid, const struct zsipi_transport *tp,
-			  const struct zsip_addr *src, const struct zsip_msg *m, uint64_t now)
+			  const struct zsip_addr *src, struct zsip_msg *m, uint64_t now)
 {
 	struct zsip_addr dst;
 	if (zsipi_response_dest(tp, &m->via, src, &dst) != 0) {
@@ -255,27 +255,46 @@ static int new_server_txn(struct zsip_stack *s, int tid, const struct zsipi_tran
 	}
 	struct zsipi_stamp sp;
 	zsipi_stamp_plan(&sp, m, src);
-	struct zsip_txn *tx = txn_alloc(s, m->len + sp.extra);
+	size_t ncopy = zsipi_response_copies(m, NULL, SIZE_MAX);
+	size_t copy_off = (m->len + sp.extra + 3) & ~(size_t)3;
+	struct zsip_txn *tx = ncopy ? txn_alloc(s, copy_off + ncopy * sizeof(struct zsipi_copy)) : NULL;
 	if (!tx) {
 		zsipi_answer_overload(s, tid, src, m);
 		return ZSIP_ENOMEM;
 	}
 
 	/* The TU sees, and answers from, the request with received/rport on
-	 * its top Via (§18.2.1, RFC 3581 §4). */
-	struct zsip_msg stamped;
-	const struct zsip_msg *em = m;
+	 * its top Via (§18.2.1, RFC 3581 §4): stamped in the copy, and m moved
+	 * onto it rather than parsed again. */
+	const char *orig = m->buf;
+	size_t orig_len = m->len;
 	if (sp.extra) {
+		size_t at[2], add[2], k = 0;
+		if (sp.rport_at) {
+			at[k] = (size_t)(sp.rport_at - orig);
+			add[k++] = (size_t)sp.rport_eq + strlen(sp.port);
+		}
+		if (sp.recv_at) {
+			at[k] = (size_t)(sp.recv_at - orig);
+			add[k++] = strlen(";received=") + strlen(src->host);
+		}
 		size_t n = zsipi_stamp_apply(tx->req, &sp, m, src);
-		if (zsip_msg_parse(&stamped, tx->req, n, &s->limits) > 0) {
-			em = &stamped;
+		if (zsipi_msg_move(m, tx->req, at, add, k) == 0) {
 			tx->req_len = (uint32_t)n;
+		} else {
+			/* The stamp spoilt the Via (it cannot): unstamped. */
+			(void)zsip_msg_parse(m, orig, orig_len, &s->limits);
+			sp.extra = 0;
 		}
 	}
-	if (em == m) {
+	if (!sp.extra) {
 		memcpy(tx->req, m->buf, m->len);
 		tx->req_len = (uint32_t)m->len;
 	}
+	const struct zsip_msg *em = m;
+	tx->copy_off = (uint32_t)copy_off;
+	tx->ncopy = (uint32_t)zsipi_response_copies(em, (struct zsipi_copy *)(void *)(tx->req + copy_off),
+						    ncopy);
 	take_keys(tx, em);
 	tx->transport = tid;
 	tx->reliable = tp->reliable;
@@ -305,7 +324,7 @@ static int new_server_txn(struct zsip_stack *s, int tid, const struct zsipi_tran
 }
 
 int zsipi_rx_request(struct zsip_stack *s, int tid, const struct zsip_addr *src,
-		     const struct zsip_msg *m, uint64_t now)
+		     struct zsip_msg *m, uint64_t now)
 {
 	s->st.rx_requests++;
 	int ack = m->method_id == ZSIP_METHOD_ACK;
@@ -402,11 +421,9 @@ int zsip_txn_reply(struct zsip_txn *tx, const struct zsip_response *resp, uint64
 		return ZSIP_ESTATE;
 	if (resp->code < 100 || resp->code > 699)
 		return ZSIP_EINVAL;
-	struct zsip_msg req;
-	if (zsip_msg_parse(&req, tx->req, tx->req_len, &s->limits) < 0)
-		return ZSIP_EINVAL;
 	char *out = ZSIPI_SCRATCH_B(s);
-	int n = zsip_build_response(out, s->scratch_cap, &req, resp);
+	int n = zsipi_build_response_copies(out, s->scratch_cap, tx->req, zsipi_txn_copies(tx),
+					    tx->ncopy, tx->to_tag.p != NULL, resp);
 	if (n < 0)
 		return n;
 	if ((size_t)n > s->scratch_cap)

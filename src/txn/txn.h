@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "msg/msgi.h"
 
 /* The RFC's timer letters. A transaction runs at most two timers at once:
  * a retransmission slot (A, E, G, or the 100 Trying delay) and an end slot
@@ -88,10 +89,20 @@ struct zsip_txn {
 	uint32_t out_len, out_cap;
 	struct zsip_str out_to_tag; /* To tag of out, for RFC 2543 ACK matching */
 
+	/* Server: the fields a response copies from the request (Via ...,
+	 * From, To, Call-ID, CSeq, Timestamp), ncopy of them at req +
+	 * copy_off, so that answering never parses the request again. */
+	uint32_t copy_off;
+	uint32_t ncopy;
 	uint32_t req_len;       /* bytes of the request in req[] */
-	uint32_t req_alloc;     /* bytes allocated for req[] */
+	uint32_t req_alloc;     /* bytes allocated after the struct: req[], then the copies */
 	char req[];
 };
+
+static inline const struct zsipi_copy *zsipi_txn_copies(const struct zsip_txn *tx)
+{
+	return (const struct zsipi_copy *)(const void *)(tx->req + tx->copy_off);
+}
 
 static inline int zsipi_is_server(const struct zsip_txn *tx)
 {
@@ -138,8 +149,10 @@ void zsipi_txn_end(struct zsip_txn *tx, uint64_t now);
 int zsipi_txn_store_out(struct zsip_txn *tx, const char *buf, size_t len,
 			struct zsip_str to_tag);
 /* Handles a parsed request / response from the network. */
+/* zsipi_rx_request may move m onto the transaction's stamped copy of its
+ * bytes (zsipi_msg_move). */
 int zsipi_rx_request(struct zsip_stack *s, int tid, const struct zsip_addr *src,
-		     const struct zsip_msg *m, uint64_t now);
+		     struct zsip_msg *m, uint64_t now);
 int zsipi_rx_response(struct zsip_stack *s, int tid, const struct zsip_addr *src,
 		      const struct zsip_msg *m, uint64_t now);
 
