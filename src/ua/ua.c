@@ -693,7 +693,12 @@ int zsipi_ua_reply(struct zsip_ua *ua, struct zsip_txn *tx, int code, struct zsi
 		to_tag = (struct zsip_str){ tag, 10 };
 	}
 	struct zsip_response resp = { .code = code, .to_tag = to_tag, .hdrs = f, .nhdrs = nf };
-	return zsip_txn_reply(tx, &resp, now);
+	int rc = zsip_txn_reply(tx, &resp, now);
+	/* Not answered (out of memory): nobody else will answer it, and an
+	 * INVITE server transaction in Proceeding has no timer to end it. */
+	if (rc < 0 && zsip_txn_status(tx) < 200)
+		zsip_txn_terminate(tx);
+	return rc;
 }
 
 /* ------------------------------------------------------------- events */
