@@ -195,6 +195,7 @@ static int has_field(const struct zsip_field *f, size_t n, enum zsip_hdr_id id)
 
 /* RFC 3261 §8.2.6: the response copies Via (all of them, in order, §8.2.6.2),
  * From, To, Call-ID and CSeq; a 100 (Trying) copies Timestamp (§8.2.6.1). */
+_Static_assert(ZSIP_HDR__COUNT <= 256, "struct zsipi_copy keeps a header id in 8 bits");
 static const enum zsip_hdr_id resp_copied[] = {
 	ZSIP_HDR_VIA, ZSIP_HDR_FROM, ZSIP_HDR_TO, ZSIP_HDR_CALL_ID, ZSIP_HDR_CSEQ, ZSIP_HDR_TIMESTAMP
 };
@@ -210,7 +211,7 @@ size_t zsipi_response_copies(const struct zsip_msg *req, struct zsipi_copy *c, s
 			return 0;
 		/* One To: the response writes it with its tag. */
 		for (; h; h = id == ZSIP_HDR_TO ? NULL : zsip_msg_find_next(req, h)) {
-			if (n == cap)
+			if (n == cap || h->value.len >= 1u << 24)
 				return 0;
 			if (c) {
 				c[n].off = (uint32_t)(h->value.p - req->buf);

@@ -19,14 +19,16 @@ int zsipi_msg_move(struct zsip_msg *m, const char *buf, const size_t *at, const 
 /* A field a response copies from its request (RFC 3261 §8.2.6): its id and
  * its value as off/len from the start of the request. */
 struct zsipi_copy {
-	uint32_t off, len;
-	uint32_t id;            /* enum zsip_hdr_id */
+	uint32_t off;
+	unsigned len : 24;      /* a longer value is not copied (no response) */
+	unsigned id : 8;        /* enum zsip_hdr_id */
 };
 
 /* The fields of req a response copies, in the order it writes them (Via
  * ..., From, To, Call-ID, CSeq, Timestamp), into c[0 .. cap) (c NULL:
- * only counted). Returns the count, or 0 when one that must be there is
- * missing (or cap is short). */
+ * only counted). Returns the count (at most ZSIP_MAX_HEADERS), or 0 when
+ * one that must be there is missing, a value is 16 MiB or more, or cap is
+ * short. */
 size_t zsipi_response_copies(const struct zsip_msg *req, struct zsipi_copy *c, size_t cap);
 
 /* zsip_build_response from those fields (c[0 .. n) of zsipi_response_copies,

@@ -256,8 +256,8 @@ static int new_server_txn(struct zsip_stack *s, int tid, const struct zsipi_tran
 	struct zsipi_stamp sp;
 	zsipi_stamp_plan(&sp, m, src);
 	size_t ncopy = zsipi_response_copies(m, NULL, SIZE_MAX);
-	size_t copy_off = (m->len + sp.extra + 3) & ~(size_t)3;
-	struct zsip_txn *tx = ncopy ? txn_alloc(s, copy_off + ncopy * sizeof(struct zsipi_copy)) : NULL;
+	size_t room = zsipi_txn_copy_off(m->len + sp.extra) + ncopy * sizeof(struct zsipi_copy);
+	struct zsip_txn *tx = ncopy ? txn_alloc(s, room) : NULL;
 	if (!tx) {
 		zsipi_answer_overload(s, tid, src, m);
 		return ZSIP_ENOMEM;
@@ -292,9 +292,9 @@ static int new_server_txn(struct zsip_stack *s, int tid, const struct zsipi_tran
 		tx->req_len = (uint32_t)m->len;
 	}
 	const struct zsip_msg *em = m;
-	tx->copy_off = (uint32_t)copy_off;
-	tx->ncopy = (uint32_t)zsipi_response_copies(em, (struct zsipi_copy *)(void *)(tx->req + copy_off),
-						    ncopy);
+	/* A fallback to the unstamped copy only moves the copies down. */
+	char *copies = tx->req + zsipi_txn_copy_off(tx->req_len);
+	tx->ncopy = (uint8_t)zsipi_response_copies(em, (struct zsipi_copy *)(void *)copies, ncopy);
 	take_keys(tx, em);
 	tx->transport = tid;
 	tx->reliable = tp->reliable;

@@ -68,7 +68,7 @@ struct zsip_txn {
 	uint8_t retx_id;        /* enum zsipi_timer_id running in each slot */
 	uint8_t end_id;
 	uint8_t cookie;         /* branch starts with z9hG4bK */
-	uint8_t pad_;
+	uint8_t ncopy;          /* server: see zsipi_txn_copies */
 	uint16_t status;        /* last status sent or received */
 	uint16_t via_port;
 	int transport;
@@ -89,19 +89,22 @@ struct zsip_txn {
 	uint32_t out_len, out_cap;
 	struct zsip_str out_to_tag; /* To tag of out, for RFC 2543 ACK matching */
 
-	/* Server: the fields a response copies from the request (Via ...,
-	 * From, To, Call-ID, CSeq, Timestamp), ncopy of them at req +
-	 * copy_off, so that answering never parses the request again. */
-	uint32_t copy_off;
-	uint32_t ncopy;
 	uint32_t req_len;       /* bytes of the request in req[] */
-	uint32_t req_alloc;     /* bytes allocated after the struct: req[], then the copies */
+	uint32_t req_alloc;     /* bytes allocated for req[] and, on a server, the copies */
 	char req[];
 };
 
+/* Server: where the fields a response copies lie in the request (Via ...,
+ * From, To, Call-ID, CSeq, Timestamp), tx->ncopy of them after req[] (at
+ * the next multiple of 4), so that answering never parses it again. */
+static inline size_t zsipi_txn_copy_off(size_t req_len)
+{
+	return (req_len + 3) & ~(size_t)3;
+}
+
 static inline const struct zsipi_copy *zsipi_txn_copies(const struct zsip_txn *tx)
 {
-	return (const struct zsipi_copy *)(const void *)(tx->req + tx->copy_off);
+	return (const struct zsipi_copy *)(const void *)(tx->req + zsipi_txn_copy_off(tx->req_len));
 }
 
 static inline int zsipi_is_server(const struct zsip_txn *tx)

@@ -693,7 +693,12 @@ int zsipi_ua_reply(struct zsip_ua *ua, struct zsip_txn *tx, int code, struct zsi
 		to_tag = (struct zsip_str){ tag, 10 };
 	}
 	struct zsip_response resp = { .code = code, .to_tag = to_tag, .hdrs = f, .nhdrs = nf };
-	return zsip_txn_reply(tx, &resp, now);
+	int rc = zsip_txn_reply(tx, &resp, now);
+	/* Not answered (out of memory): nobody else will answer it, and an
+	 * INVITE server transaction in Proceeding has no timer to end it. */
+	if (rc < 0 && zsip_txn_status(tx) < 200)
+		zsip_txn_terminate(tx);
+	return rc;
 }
 
 /* ------------------------------------------------------------- events */
@@ -747,10 +752,18 @@ static void ua_txn_event(void *user, const struct zsip_event *ev)
 		if (ev->type == ZSIP_EV_TERMINATED && c->retx_tx == ev->txn)
 			c->retx_tx = NULL;
 		if (ev->txn == c->inv) {
-			if (c->outgoing)
+			if (c->outgoing) {
 				zsipi_uac_event(c, ev);
-			else if (ev->type == ZSIP_EV_TERMINATED)
-				zsipi_call_drop_txn(c, &c->inv);
+			} else if (ev->type == ZSIP_EV_TERMINATED || ev->type == ZSIP_EV_TRANSPORT_ERROR) {
+				/* Gone before our final response (the transport
+				 * failed): nothing can answer the call any more. */
+				if (!(c->flags & CALL_DONE) &&
+				    (c->state == ZSIP_CALL_INCOMING || c->state == ZSIP_CALL_EARLY))
+					zsipi_call_finish(c, ZSIP_UA_FAILED, 503, ZSIP_ETRANSPORT,
+							  ZSIP_UA_END_TRANSPORT, NULL, ev->now_ms);
+				if (ev->type == ZSIP_EV_TERMINATED)
+					zsipi_call_drop_txn(c, &c->inv);
+			}
 		} else if (ev->txn == c->reinv) {
 			zsipi_reinvite_event(c, ev);
 		} else if (ev->txn == c->bye) {
