@@ -542,6 +542,28 @@ static void test_uas_hangup_before_ack_holds_bye_until_ack_15(void **state)
 }
 
 /* An incoming call not answered yet: hang-up rejects it (603). */
+/* §17.2.4: the transport fails under an INVITE not answered yet (here its
+ * 100 Trying): the call can no longer be answered and ends with FAILED
+ * (reason TRANSPORT) instead of waiting forever (found by fuzz_ua). */
+static void test_transport_error_before_answer_fails_the_incoming_call_17_2_4(void **state)
+{
+	(void)state;
+	bob_answer = 0;
+	bob_ring = 0;
+	B->send_fail = 1;
+	struct zsip_call *c = call_bob();
+	up_for(W, 300);
+	assert_int_equal(up_count(B, ZSIP_UA_INCOMING), 1);
+	assert_int_equal(up_count(B, ZSIP_UA_FAILED), 1);
+	assert_int_equal(up_last(B, ZSIP_UA_FAILED)->reason, ZSIP_UA_END_TRANSPORT);
+	assert_int_equal(up_last(B, ZSIP_UA_FAILED)->err, ZSIP_ETRANSPORT);
+	B->send_fail = 0;
+	zsip_call_hangup(c, up_now(W));
+	up_for(W, 64 * T1);
+	assert_int_equal(up_count(A, ZSIP_UA_FAILED), 1);
+	assert_heaps_idle();
+}
+
 static void test_hangup_of_unanswered_incoming_call_rejects_with_603(void **state)
 {
 	(void)state;
@@ -1476,6 +1498,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bye_without_dialog_gets_481_15_1_2, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_bye_before_ack_ends_call_and_stops_2xx_retransmissions_5407, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_uas_hangup_before_ack_holds_bye_until_ack_15, setup_raw, teardown),
+		cmocka_unit_test_setup_teardown(test_transport_error_before_answer_fails_the_incoming_call_17_2_4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hangup_of_unanswered_incoming_call_rejects_with_603, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_forked_invite_second_2xx_is_acked_then_byed_13_2_2_4, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_retransmitted_2xx_gets_the_same_ack_again_6026, setup_raw, teardown),
