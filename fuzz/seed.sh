@@ -10,8 +10,8 @@
 # fuzz_uri gets the URIs found in those messages (Request-URIs and <...>),
 # fuzz_frame also a stream of every message with keep-alives between them,
 # fuzz_stack also each message wrapped as a raw-message record (op 0,
-# 2-byte little-endian length). Every other target gets the messages as
-# they are.
+# 2-byte little-endian length), fuzz_ua the same plus call flows written as
+# its op records. Every other target gets the messages as they are.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 shared=${1:-$here/../../shared}
@@ -75,6 +75,13 @@ for t in "${targets[@]}"; do
       reg c1 1 'Contact: <sip:bob@192.0.2.1>\r\n'; printf '\0'; reg c2 1 'Contact: <sip:bob@192.0.2.1>;expires=0\r\n'; printf '\0\xf2\0'
       reg c3 9 'Contact: <sip:bob@192.0.2.3>, <sip:bob@192.0.2.4>, <sip:bob@192.0.2.5>, <sip:bob@192.0.2.6>, <sip:bob@192.0.2.7>\r\n'; } \
       > "$dir/seq-423-order-caps"
+    # with the digest server (odd length): credentials for the target's first
+    # nonce (its generator is seeded alike): a stale=true 401 (not issued
+    # yet), then the same credentials bind
+    a='Authorization: Digest username="bob", realm="example.com", nonce="00000000000003e8000000000000000088691009f55cfcc82f56a65e48206e75", uri="sip:registrar.example.com", response="aa7ba072c6021d0973f97a7dbac7ec4b6c42c8a7194c8e4db2b5e60fead39076", algorithm=SHA-256, cnonce="0a4f113b", qop=auth, nc=00000001, opaque="a82dacbab18b8120140b35208339ca7f"'
+    { reg c5 1 "Contact: <sip:bob@192.0.2.1>\\r\\n$a\\r\\n"; printf '\0'
+      reg c5 2 "Contact: <sip:bob@192.0.2.1>\\r\\n$a\\r\\n"; } > "$dir/seq-digest"
+    (( $(wc -c < "$dir/seq-digest") % 2 )) || printf '\0' >> "$dir/seq-digest"
     ;;
   fuzz_digest)
     # challenges (RFC 7616 §3.9.1, RFC 8760 §2.4 several algorithms, 401
@@ -92,7 +99,25 @@ for t in "${targets[@]}"; do
     req 'Authorization: Digest username="alice", realm="example.com", nonce="00000000000003e80000000000000000aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", uri="sip:example.com", response="6629fae49393a05397450978507c4ef1", algorithm=MD5, cnonce="0a4f113b", qop=auth, nc=00000001, opaque="00"\r\n' > "$dir/credentials"
     req 'Proxy-Authorization: Digest username="al\\"ice", realm="example.com", nonce="x", uri="sip:example.com", response="00", algorithm=SHA-256, cnonce="c", qop=auth, nc=0000000g\r\nAuthorization: Digest realm="other", nonce="y"\r\n' > "$dir/credentials-odd"
     ;;
-  fuzz_stack)
+  fuzz_ua)
+    # call flows as op records (see fuzz/fuzz_ua.c); the last byte is the
+    # config (0x1f: 35 transactions, 8 calls)
+    seq() { printf "$1" > "$dir/$2"; }
+    seq '\x01\x01\x01\x05\x00\x01\x01\x05\x00\x01\x03\x03\x00\x00\x00\x04\xc8\x03\x00\x01\x01\x04\xff\x1f' uas-basic-call
+    seq '\x01\x01\x01\x05\x00\x01\x01\x03\x00\x02\x00\x04\x10\x03\x00\x00\x08\x04\xff\x1f' uas-cancel
+    seq '\x01\x01\x01\x05\x00\x01\x01\x03\x00\x01\x01\x04\xff\x1f' uas-bye-on-early-dialog
+    seq '\x01\x01\x01\x05\x00\x01\x03\x03\x00\x00\x00\x03\x00\x03\x05\x05\x00\x01\x03\x03\x00\x00\x00\x03\x00\x01\x02\x04\xff\x1f' uas-reinvite
+    seq '\x01\x01\x01\x05\x00\x01\x03\x04\xff\x04\xff\x1f' uas-2xx-never-acked
+    seq '\x01\x01\x01\x05\x00\x01\x09\x04\xff\x1f' uas-reject-486
+    seq '\x05\x00\x00\x00\x02\x00\x01\x00\x02\x00\x03\x00\x04\xc8\x05\x00\x02\x00\x02\x00\x03\x00\x04\xff\x1f' uac-basic-call
+    seq '\x05\x00\x00\x00\x02\x00\x01\x00\x05\x00\x02\x00\x02\x00\x03\x00\x02\x01\x0a\x00\x04\xff\x1f' uac-cancel-487
+    seq '\x05\x00\x00\x00\x02\x00\x01\x00\x05\x00\x02\x00\x02\x01\x03\x00\x04\xff\x1f' uac-cancel-crossing-200
+    seq '\x05\x00\x00\x00\x02\x00\x01\x00\x02\x00\x03\x00\x02\x00\x03\x01\x04\xff\x1f' uac-forked-2xx
+    seq '\x05\x00\x00\x00\x02\x00\x03\x00\x05\x00\x03\x00\x03\x00\x03\x05\x02\x01\x0b\x00\x04\xfc\x02\x00\x03\x00\x04\xff\x1f' uac-reinvite-glare
+    seq '\x05\x00\x00\x00\x02\x00\x03\x00\x03\x01\x01\x01\x04\xff\x1f' uac-bye-from-callee
+    seq '\x05\x00\x04\x00\x02\x00\x03\x00\x05\x00\x04\x01\x04\xff\x1f' options-both-ways
+    ;;&
+  fuzz_stack|fuzz_ua)
     for f in "${msgs[@]}"; do
       size=$(wc -c < "$f")
       ((size < 65536)) || continue
@@ -101,5 +126,7 @@ for t in "${targets[@]}"; do
     done
     ;;
   esac
+  # inputs that once failed (fuzz/regress/<target>/) run first, every time
+  if [[ -d $here/regress/$t ]]; then cp "$here"/regress/"$t"/* "$dir"/; fi
   echo "seeds: $dir: $(find "$dir" -type f | wc -l) files"
 done

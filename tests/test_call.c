@@ -542,6 +542,28 @@ static void test_uas_hangup_before_ack_holds_bye_until_ack_15(void **state)
 }
 
 /* An incoming call not answered yet: hang-up rejects it (603). */
+/* §17.2.4: the transport fails under an INVITE not answered yet (here its
+ * 100 Trying): the call can no longer be answered and ends with FAILED
+ * (reason TRANSPORT) instead of waiting forever (found by fuzz_ua). */
+static void test_transport_error_before_answer_fails_the_incoming_call_17_2_4(void **state)
+{
+	(void)state;
+	bob_answer = 0;
+	bob_ring = 0;
+	B->send_fail = 1;
+	struct zsip_call *c = call_bob();
+	up_for(W, 300);
+	assert_int_equal(up_count(B, ZSIP_UA_INCOMING), 1);
+	assert_int_equal(up_count(B, ZSIP_UA_FAILED), 1);
+	assert_int_equal(up_last(B, ZSIP_UA_FAILED)->reason, ZSIP_UA_END_TRANSPORT);
+	assert_int_equal(up_last(B, ZSIP_UA_FAILED)->err, ZSIP_ETRANSPORT);
+	B->send_fail = 0;
+	zsip_call_hangup(c, up_now(W));
+	up_for(W, 64 * T1);
+	assert_int_equal(up_count(A, ZSIP_UA_FAILED), 1);
+	assert_heaps_idle();
+}
+
 static void test_hangup_of_unanswered_incoming_call_rejects_with_603(void **state)
 {
 	(void)state;
@@ -1219,6 +1241,241 @@ static void test_2xx_retransmitted_after_bye_is_still_acked_5407(void **state)
 	assert_heaps_idle();
 }
 
+/* ------------------------------------------------------------ digest */
+
+#define CHALLENGE "WWW-Authenticate: Digest realm=\"biloxi.example.com\", nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", qop=\"auth\", algorithm=MD5\r\n"
+#define PROXY_CHALLENGE "Proxy-Authenticate: Digest realm=\"proxy.example.com\", nonce=\"aa11bb22\", qop=\"auth\", algorithm=MD5\r\n"
+
+static const char *password = "secret";
+
+static int alice_cred(void *user, const struct zsip_str *realm, enum zsip_digest_alg alg,
+		      struct zsip_auth_cred *out)
+{
+	(void)user;
+	(void)realm;
+	(void)alg;
+	strcpy(out->user, "alice");
+	strcpy(out->password, password);
+	return 0;
+}
+
+static int bob_lookup(void *user, const struct zsip_str *realm, const struct zsip_str *username,
+		      enum zsip_digest_alg alg, struct zsip_auth_cred *out)
+{
+	(void)user;
+	(void)realm;
+	(void)alg;
+	if (!zsip_str_eq(*username, ZSIP_STR("alice")))
+		return -1;
+	strcpy(out->password, "secret");
+	return 0;
+}
+
+static int fake_random(void *user, void *buf, size_t len)
+{
+	static uint8_t x = 7;
+	(void)user;
+	for (size_t i = 0; i < len; i++)
+		((uint8_t *)buf)[i] = (uint8_t)(x = (uint8_t)(x * 37 + 11));
+	return 0;
+}
+
+static struct zsip_auth_server *bob_auth;
+
+/* bob challenges every INVITE without good credentials (RFC 3261 §22.2). */
+static void auth_hook(struct up_node *n, const struct zsip_ua_event *ev)
+{
+	if (ev->type == ZSIP_UA_INCOMING) {
+		if (zsip_auth_server_verify(bob_auth, ev->msg, ev->now_ms, NULL) == 0) {
+			zsip_call_respond(ev->call, 200, NULL, ZSIP_STR(SDP_ANSWER), NULL, NULL, ev->now_ms);
+		} else {
+			char h[1024];
+			assert_true(zsip_auth_server_challenge(bob_auth, ev->now_ms, 0, h, sizeof(h)) > 0);
+			zsip_call_respond(ev->call, 401, NULL, NOBODY, NULL, h, ev->now_ms);
+		}
+		return;
+	}
+	hook(n, ev);
+}
+
+static int setup_auth_with(int bob_raw)
+{
+	W = calloc(1, sizeof(*W));
+	up_init(W, 42);
+	struct zsip_ua_config acfg = { .cred = alice_cred };
+	struct zsip_config scfg = { .random = fake_random };
+	if (up_add(W, "192.0.2.1", 0, 0, &acfg, NULL) != 0 ||
+	    up_add(W, "192.0.2.2", bob_raw, 0, NULL, &scfg) != 1)
+		return -1;
+	A = &W->node[0];
+	B = &W->node[1];
+	A->hook = hook;
+	B->hook = auth_hook;
+	memset(answer, 0, sizeof(answer));
+	memset(ring, 0, sizeof(ring));
+	memset(incoming, 0, sizeof(incoming));
+	reinvite_answer[0] = reinvite_answer[1] = 200;
+	password = "secret";
+	bob_auth = NULL;
+	if (!bob_raw) {
+		struct zsip_auth_server_config sc = { .realm = "biloxi.example.com", .lookup = bob_lookup,
+						      .algs = { ZSIP_DIGEST_MD5 } };
+		if (zsip_auth_server_new(B->s, &sc, &bob_auth) != 0)
+			return -1;
+	}
+	base_a = A->mem.live;
+	base_b = B->mem.live;
+	return 0;
+}
+
+static int setup_auth(void **state)
+{
+	(void)state;
+	return setup_auth_with(0);
+}
+
+static int setup_auth_raw(void **state)
+{
+	(void)state;
+	return setup_auth_with(1);
+}
+
+static int teardown_auth(void **state)
+{
+	zsip_auth_server_free(bob_auth);
+	bob_auth = NULL;
+	return teardown(state);
+}
+
+/* §22.2: a 401 to the INVITE is answered on the same call handle: the
+ * INVITE again with credentials, CSeq + 1, a new branch, the same Call-ID
+ * and From tag; §22.3: later requests (the BYE) carry them too. */
+static void test_invite_challenged_401_is_resent_with_credentials_22_2(void **state)
+{
+	(void)state;
+	struct zsip_call *c = call_bob();
+	up_for(W, 200);
+	assert_int_equal(up_rx_count(B, "INVITE ", NULL), 2);
+	assert_int_equal(up_count(A, ZSIP_UA_ANSWERED), 1);
+	assert_ptr_equal(up_last(A, ZSIP_UA_ANSWERED)->call, c);
+	assert_int_equal(up_count(A, ZSIP_UA_FAILED), 0);
+	const struct up_dgram *first = NULL, *second = up_rx_last(B, "INVITE ");
+	for (size_t i = 0; i < B->nrx && !first; i++)
+		if (!strncmp(B->rx[i].buf, "INVITE ", 7))
+			first = &B->rx[i];
+	char a[512], b[512];
+	assert_int_equal(up_header(second->buf, "Authorization", a, sizeof(a)), 0);
+	assert_non_null(strstr(a, "username=\"alice\""));
+	assert_int_equal(up_header(first->buf, "Authorization", a, sizeof(a)), -1);
+	up_header(second->buf, "CSeq", a, sizeof(a));
+	assert_string_equal(a, "2 INVITE");
+	up_header(first->buf, "Via", a, sizeof(a));
+	up_header(second->buf, "Via", b, sizeof(b));
+	assert_string_not_equal(a, b);
+	up_header(first->buf, "Call-ID", a, sizeof(a));
+	up_header(second->buf, "Call-ID", b, sizeof(b));
+	assert_string_equal(a, b);
+	up_header(first->buf, "From", a, sizeof(a));
+	up_header(second->buf, "From", b, sizeof(b));
+	assert_string_equal(a, b);
+	zsip_call_hangup(c, up_now(W));
+	up_for(W, 200);
+	assert_int_equal(up_rx_count(B, "BYE ", "Authorization: Digest"), 1);
+	assert_int_equal(up_count(A, ZSIP_UA_ENDED), 1);
+	assert_heaps_idle();
+}
+
+/* §22.2: a second challenge for the same realm (wrong password) is not
+ * answered again: the call fails with the auth error. */
+static void test_wrong_password_fails_after_one_retry_22_2(void **state)
+{
+	(void)state;
+	password = "wrong";
+	call_bob();
+	up_for(W, 200);
+	assert_int_equal(up_rx_count(B, "INVITE ", NULL), 2);
+	assert_int_equal(up_count(A, ZSIP_UA_FAILED), 1);
+	assert_int_equal(up_last(A, ZSIP_UA_FAILED)->status, 401);
+	assert_int_equal(up_last(A, ZSIP_UA_FAILED)->reason, ZSIP_UA_END_AUTH);
+	assert_int_equal(up_last(A, ZSIP_UA_FAILED)->err, ZSIP_EAUTH_REJECTED);
+	assert_heaps_idle();
+}
+
+/* §9.1 after §22.2: the CANCEL goes with the branch of the INVITE that was
+ * sent again, once that one had a provisional response. */
+static void test_cancel_after_challenge_uses_the_resent_invite_branch_9_1(void **state)
+{
+	(void)state;
+	struct zsip_call *c = call_bob();
+	up_for(W, 20);
+	raw_answer("INVITE ", 401, "c1", CHALLENGE);
+	up_for(W, 20);
+	assert_int_equal(up_rx_count(B, "INVITE ", NULL), 2);
+	zsip_call_hangup(c, up_now(W));
+	up_for(W, 20);
+	assert_int_equal(up_rx_count(B, "CANCEL ", NULL), 0);
+	raw_answer("INVITE ", 180, "c2", BOB_CONTACT);
+	up_for(W, 20);
+	const struct up_dgram *cancel = up_rx_last(B, "CANCEL ");
+	assert_non_null(cancel);
+	char v1[256], v2[256];
+	up_header(up_rx_last(B, "INVITE ")->buf, "Via", v1, sizeof(v1));
+	up_header(cancel->buf, "Via", v2, sizeof(v2));
+	assert_string_equal(v1, v2);
+	up_header(cancel->buf, "CSeq", v2, sizeof(v2));
+	assert_string_equal(v2, "2 CANCEL");
+	raw_answer("CANCEL ", 200, NULL, NULL);
+	raw_answer("INVITE ", 487, NULL, NULL);
+	up_for(W, 20);
+	assert_int_equal(up_count(A, ZSIP_UA_FAILED), 1);
+	assert_int_equal(up_last(A, ZSIP_UA_FAILED)->status, 487);
+	assert_heaps_idle();
+}
+
+/* §22.3: a 407 to the BYE is answered with Proxy-Authorization. */
+static void test_bye_challenged_407_is_resent_with_proxy_credentials_22_3(void **state)
+{
+	(void)state;
+	struct zsip_call *c = call_bob();
+	up_for(W, 20);
+	raw_answer_at(1, "INVITE ", 200, "b1", BOB_CONTACT, SDP_ANSWER);
+	up_for(W, 20);
+	zsip_call_hangup(c, up_now(W));
+	up_for(W, 20);
+	raw_answer("BYE ", 407, NULL, PROXY_CHALLENGE);
+	up_for(W, 20);
+	assert_int_equal(up_rx_count(B, "BYE ", NULL), 2);
+	const struct up_dgram *bye = up_rx_last(B, "BYE ");
+	char v[512];
+	assert_int_equal(up_header(bye->buf, "Proxy-Authorization", v, sizeof(v)), 0);
+	assert_non_null(strstr(v, "realm=\"proxy.example.com\""));
+	assert_int_equal(up_count(A, ZSIP_UA_ENDED), 0);
+	raw_answer("BYE ", 200, NULL, NULL);
+	up_for(W, 20);
+	assert_int_equal(up_count(A, ZSIP_UA_ENDED), 1);
+	assert_int_equal(up_last(A, ZSIP_UA_ENDED)->status, 200);
+	assert_heaps_idle();
+}
+
+/* §22.2 for a re-INVITE: resent with credentials, then it succeeds. */
+static void test_reinvite_challenged_401_is_resent_with_credentials(void **state)
+{
+	(void)state;
+	struct zsip_call *c = call_bob();
+	up_for(W, 20);
+	raw_answer_at(1, "INVITE ", 200, "b1", BOB_CONTACT, SDP_ANSWER);
+	up_for(W, 20);
+	assert_int_equal(zsip_call_reinvite(c, ZSIP_STR(SDP_HOLD), NULL, up_now(W)), 0);
+	up_for(W, 20);
+	raw_answer("INVITE ", 401, NULL, CHALLENGE);
+	up_for(W, 20);
+	assert_int_equal(up_rx_count(B, "INVITE ", "Authorization: Digest"), 1);
+	raw_answer_at(1, "INVITE ", 200, NULL, BOB_CONTACT, SDP_ANSWER);
+	up_for(W, 20);
+	assert_int_equal(up_count(A, ZSIP_UA_REINVITE_DONE), 1);
+	assert_int_equal(up_last(A, ZSIP_UA_REINVITE_DONE)->status, 200);
+}
+
 /* ------------------------------------------------------------ main */
 
 int main(void)
@@ -1241,6 +1498,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bye_without_dialog_gets_481_15_1_2, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_bye_before_ack_ends_call_and_stops_2xx_retransmissions_5407, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_uas_hangup_before_ack_holds_bye_until_ack_15, setup_raw, teardown),
+		cmocka_unit_test_setup_teardown(test_transport_error_before_answer_fails_the_incoming_call_17_2_4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hangup_of_unanswered_incoming_call_rejects_with_603, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_forked_invite_second_2xx_is_acked_then_byed_13_2_2_4, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_retransmitted_2xx_gets_the_same_ack_again_6026, setup_raw, teardown),
@@ -1269,6 +1527,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fork_past_the_dialog_cap_is_still_acked_and_byed, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_events_carry_the_call_handle_and_user_pointer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_183_with_early_answer_reaches_the_caller, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invite_challenged_401_is_resent_with_credentials_22_2, setup_auth, teardown_auth),
+		cmocka_unit_test_setup_teardown(test_wrong_password_fails_after_one_retry_22_2, setup_auth, teardown_auth),
+		cmocka_unit_test_setup_teardown(test_cancel_after_challenge_uses_the_resent_invite_branch_9_1, setup_auth_raw, teardown_auth),
+		cmocka_unit_test_setup_teardown(test_bye_challenged_407_is_resent_with_proxy_credentials_22_3, setup_auth_raw, teardown_auth),
+		cmocka_unit_test_setup_teardown(test_reinvite_challenged_401_is_resent_with_credentials, setup_auth_raw, teardown_auth),
 		cmocka_unit_test_setup_teardown(test_2xx_retransmitted_after_bye_is_still_acked_5407, setup_raw, teardown),
 	};
 	return cmocka_run_group_tests_name("call", tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include "support/sim.h"
 #include "support/txn_world.h"
 #include "zsip.h"
+#include "zsip/digest.h"
 
 static struct tw *W;
 static struct zsip_registrar *R;
@@ -25,16 +26,6 @@ static int lax_send;            /* out-of-memory runs may send nothing */
 /* admit callback state */
 static int admit_status;
 static char admit_aor[300];
-
-static void *m_alloc(void *u, size_t n)
-{
-	return sim_mem_alloc(u, n);
-}
-
-static void m_free(void *u, void *p, size_t n)
-{
-	sim_mem_free_sized(u, p, n);
-}
 
 static void hook(struct tw *w, const struct zsip_event *ev)
 {
@@ -55,14 +46,25 @@ static int admit(void *user, const struct zsip_msg *m, struct zsip_str aor, char
 	return admit_status;
 }
 
+/* Deterministic randomness for the digest server's key (tests only). */
+static int t_random(void *user, void *buf, size_t len)
+{
+	static struct sim_rng rng = { 42 };
+	(void)user;
+	for (size_t i = 0; i < len; i++)
+		((unsigned char *)buf)[i] = (unsigned char)sim_rng_next(&rng);
+	return 0;
+}
+
 static int start(void)
 {
 	W = calloc(1, sizeof(*W));
 	memset(&M, 0, sizeof M);
 	struct zsip_config cfg = { 0 };
-	cfg.alloc.alloc = m_alloc;
-	cfg.alloc.free = m_free;
+	cfg.alloc.alloc = sim_mem_hook_alloc;
+	cfg.alloc.free = sim_mem_hook_free;
 	cfg.alloc.user = &M;
+	cfg.random = t_random;
 	if (!W || tw_init(W, &cfg) != 0)
 		return -1;
 	W->hook = hook;
@@ -496,6 +498,96 @@ static void test_registrar_ignores_what_is_not_a_register_server_transaction(voi
 	assert_null(zsip_registrar_new(W->s, &(struct zsip_registrar_config){ .min_expires = 10, .max_expires = 5 }));
 }
 
+/* Digest: the server knows bob and alice; the clients say who they are. */
+static int srv_lookup(void *user, const struct zsip_str *realm, const struct zsip_str *username,
+		      enum zsip_digest_alg alg, struct zsip_auth_cred *out)
+{
+	(void)user;
+	(void)realm;
+	(void)alg;
+	if (zsip_str_eq(*username, ZSIP_STR("bob")) || zsip_str_eq(*username, ZSIP_STR("alice"))) {
+		snprintf(out->password, sizeof out->password, "zanzibar");
+		return 0;
+	}
+	return -1;
+}
+
+static int cli_cred(void *user, const struct zsip_str *realm, enum zsip_digest_alg alg, struct zsip_auth_cred *out)
+{
+	(void)realm;
+	(void)alg;
+	const char *who = user;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->user, sizeof out->user, "%s", who);
+	snprintf(out->password, sizeof out->password, "%s", strcmp(who, "mallory") ? "zanzibar" : "guess");
+	return 0;
+}
+
+/* The client answers the last response (a 401) and gives the header
+ * lines for the next REGISTER. */
+static void answer_challenge(struct zsip_auth_client *c, char *lines, size_t cap)
+{
+	struct zsip_msg m;
+	last_sent(&m);
+	assert_int_equal(m.status, 401);
+	assert_int_equal(zsip_auth_client_challenge(c, &m), 0);
+	int n = zsip_auth_client_authorize(c, ZSIP_STR("REGISTER"), ZSIP_STR("sip:registrar.biloxi.example.com"),
+					   ZSIP_STR(""), lines, cap);
+	assert_true(n > 0 && (size_t)n < cap);
+}
+
+/* §10.3 step 3, §22.4: with the digest server configured, a REGISTER
+ * without credentials is challenged, one with good credentials binds; the
+ * authenticated user binds only its own AOR (step 4) unless admit allows
+ * more; wrong credentials are challenged again. */
+static void test_registrar_with_digest_server_challenges_then_binds_22_4(void **state)
+{
+	(void)state;
+	struct zsip_auth_server_config ac = { 0 };
+	ac.realm = "biloxi.example.com";
+	ac.lookup = srv_lookup;
+	struct zsip_auth_server *srv = NULL;
+	assert_int_equal(zsip_auth_server_new(W->s, &ac, &srv), 0);
+	zsip_registrar_free(R);
+	C.auth = srv;
+	R = zsip_registrar_new(W->s, &C);
+
+	assert_int_equal(reg(CID, 1, PHONE), 401);
+	struct zsip_msg m;
+	last_sent(&m);
+	assert_non_null(zsip_msg_find(&m, ZSIP_HDR_WWW_AUTHENTICATE));
+	assert_int_equal(nbindings(), 0);
+
+	char lines[1024], extra[1200];
+	struct zsip_auth_client *bob = zsip_auth_client_new(W->s, cli_cred, "bob");
+	answer_challenge(bob, lines, sizeof lines);
+	snprintf(extra, sizeof extra, PHONE "%s", lines);
+	assert_int_equal(reg(CID, 2, extra), 200);
+	assert_int_equal(nbindings(), 1);
+
+	/* alice, with good credentials, may not bind bob's AOR */
+	assert_int_equal(reg("alice-phone", 1, PHONE), 401);
+	struct zsip_auth_client *alice = zsip_auth_client_new(W->s, cli_cred, "alice");
+	answer_challenge(alice, lines, sizeof lines);
+	snprintf(extra, sizeof extra, "Contact: <sip:alice@192.0.2.8>\r\n%s", lines);
+	assert_int_equal(reg("alice-phone", 2, extra), 403);
+
+	/* a wrong password: challenged again, nothing bound */
+	assert_int_equal(reg("m", 1, PHONE), 401);
+	struct zsip_auth_client *mal = zsip_auth_client_new(W->s, cli_cred, "mallory");
+	answer_challenge(mal, lines, sizeof lines);
+	snprintf(extra, sizeof extra, "Contact: <sip:bob@192.0.2.66>\r\n%s", lines);
+	assert_int_equal(reg("m", 2, extra), 401);
+	assert_int_equal(nbindings(), 1);
+
+	zsip_auth_client_free(bob);
+	zsip_auth_client_free(alice);
+	zsip_auth_client_free(mal);
+	zsip_registrar_free(R);
+	R = NULL;
+	zsip_auth_server_free(srv);
+}
+
 /* Heap per binding, for the record (README): 1000 AORs of one binding
  * each, then 3 more bindings on each, measured through the allocator hooks
  * once every transaction has ended. */
@@ -561,6 +653,7 @@ int main(void)
 		T(test_registrar_caps_get_503_with_retry_after),
 		T(test_registrar_out_of_memory_gets_503_and_binds_nothing),
 		T(test_registrar_ignores_what_is_not_a_register_server_transaction),
+		T(test_registrar_with_digest_server_challenges_then_binds_22_4),
 		T(test_registrar_measures_heap_bytes_per_binding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

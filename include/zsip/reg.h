@@ -26,6 +26,7 @@ extern "C" {
 #endif
 
 struct zsip_auth_client; /* zsip/digest.h */
+struct zsip_auth_server;
 
 /* ===================================================== registration client */
 
@@ -39,7 +40,8 @@ enum zsip_regc_event_type {
 	ZSIP_REGC_EV_REGISTERED = 1,
 	/* A refresh failed (ev->status / ev->err say how); the binding still
 	 * holds until it expires, and the client tries again, retry_s later
-	 * (with jitter), until then. */
+	 * (or after the response's Retry-After when longer; with up to a
+	 * tenth of jitter), until then. */
 	ZSIP_REGC_EV_REFRESH_FAILED,
 	/* Registering failed or the binding was lost: a final failure
 	 * (ev->status, ev->err ZSIP_EREG_REJECTED), a timeout or transport
@@ -175,6 +177,15 @@ struct zsip_registrar_config {
 	uint32_t default_expires;   /* when the request names none (§10.3 step 7); default 3600 */
 	zsip_registrar_admit_fn admit; /* NULL: every request is admitted */
 	void *user;
+	/* Optional digest server (zsip/digest.h), borrowed: it must outlive
+	 * the registrar. Every REGISTER must then carry good credentials for
+	 * its realm before admit sees it (§10.3 step 3): none, or a stale or
+	 * replayed nonce, gets 401 with a fresh challenge (stale=true for the
+	 * latter two); wrong ones a new challenge (the client gives up);
+	 * malformed ones 400. Without admit, the authenticated user may bind
+	 * only the AOR whose user part is its user name (step 4: 403 for a
+	 * third-party registration; allow those in admit). */
+	struct zsip_auth_server *auth;
 };
 
 /* Creates a registrar helper on stack. cfg NULL: the defaults. Returns

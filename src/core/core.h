@@ -53,10 +53,6 @@ struct zsip_stack {
 	 * that took the stack over (zsipi_set_event_sink). */
 	void (*on_event)(void *user, const struct zsip_event *ev);
 	void *ev_user;
-	/* The layer above's destructor (zsipi_set_upper_fini): zsip_stack_free
-	 * calls it first, while timers and transactions still exist. */
-	void (*upper_fini)(void *user);
-	void *upper_user;
 	struct zsipi_free_hook free_hooks[ZSIPI_MAX_FREE_HOOKS];
 	size_t n_free_hooks;
 	int (*random)(void *user, void *buf, size_t len);
@@ -117,10 +113,6 @@ void zsipi_emit_to(struct zsip_stack *s, void (*fn)(void *, const struct zsip_ev
  * go to fn(user, ev) instead of the config's on_event. */
 void zsipi_set_event_sink(struct zsip_stack *s, void (*fn)(void *, const struct zsip_event *),
 			  void *user);
-/* fn(user) is called first thing in zsip_stack_free, so that a layer above
- * (the UA) frees what it holds through the stack's allocator. fn NULL:
- * none. */
-void zsipi_set_upper_fini(struct zsip_stack *s, void (*fn)(void *), void *user);
 /* 64 random bits from the application's source or the seeded generator. */
 uint64_t zsipi_random64(struct zsip_stack *s);
 

@@ -112,8 +112,6 @@ void zsip_stack_free(struct zsip_stack *s)
 {
 	if (!s)
 		return;
-	if (s->upper_fini)
-		s->upper_fini(s->upper_user);
 	/* Upper layers first: they may still hold what lower ones own. */
 	while (s->n_free_hooks > 0) {
 		struct zsipi_free_hook h = s->free_hooks[--s->n_free_hooks];
@@ -239,12 +237,6 @@ void zsipi_set_event_sink(struct zsip_stack *s, void (*fn)(void *, const struct 
 {
 	s->on_event = fn;
 	s->ev_user = user;
-}
-
-void zsipi_set_upper_fini(struct zsip_stack *s, void (*fn)(void *), void *user)
-{
-	s->upper_fini = fn;
-	s->upper_user = user;
 }
 
 int zsip_stack_send(struct zsip_stack *s, int transport_id, const struct zsip_addr *dst,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "msg/lex.h"
+#include "msg/msgi.h"
 #include "msg/wbuf.h"
 #include "zsip/msg.h"
 
@@ -192,42 +193,48 @@ static int has_field(const struct zsip_field *f, size_t n, enum zsip_hdr_id id)
 	return 0;
 }
 
-/* Copies every field of req with this id, in order, one line each, under
- * its full name; the value is copied as received (a fold inside it is
- * legal LWS, RFC 3261 §7.3.1). */
-static void copy_all(struct zsipi_wbuf *w, const struct zsip_msg *req, enum zsip_hdr_id id)
-{
-	struct zsip_str name = zsip_str_c(zsip_hdr_name(id));
-	for (const struct zsip_hdr *h = zsip_msg_find(req, id); h; h = zsip_msg_find_next(req, h))
-		zsipi_put_field(w, name, h->value);
-}
-
-/* The request must hold what a response copies (RFC 3261 §8.1.1). */
-static int has_mandatory(const struct zsip_msg *req)
-{
-	static const enum zsip_hdr_id need[] = {
-		ZSIP_HDR_VIA, ZSIP_HDR_FROM, ZSIP_HDR_TO, ZSIP_HDR_CALL_ID, ZSIP_HDR_CSEQ
-	};
-	for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
-		if (!req->first[need[i]])
-			return 0;
-	return 1;
-}
-
 /* RFC 3261 §8.2.6: the response copies Via (all of them, in order, §8.2.6.2),
- * From, To, Call-ID and CSeq; the UAS adds a To tag unless the request had
- * one (§8.2.6.2, §12.1.1). A 100 (Trying) copies Timestamp (§8.2.6.1).
+ * From, To, Call-ID and CSeq; a 100 (Trying) copies Timestamp (§8.2.6.1). */
+_Static_assert(ZSIP_HDR__COUNT <= 256, "struct zsipi_copy keeps a header id in 8 bits");
+static const enum zsip_hdr_id resp_copied[] = {
+	ZSIP_HDR_VIA, ZSIP_HDR_FROM, ZSIP_HDR_TO, ZSIP_HDR_CALL_ID, ZSIP_HDR_CSEQ, ZSIP_HDR_TIMESTAMP
+};
+
+size_t zsipi_response_copies(const struct zsip_msg *req, struct zsipi_copy *c, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof resp_copied / sizeof resp_copied[0]; i++) {
+		enum zsip_hdr_id id = resp_copied[i];
+		const struct zsip_hdr *h = zsip_msg_find(req, id);
+		/* The request must hold what a response copies (§8.1.1). */
+		if (!h && id != ZSIP_HDR_TIMESTAMP)
+			return 0;
+		/* One To: the response writes it with its tag. */
+		for (; h; h = id == ZSIP_HDR_TO ? NULL : zsip_msg_find_next(req, h)) {
+			if (n == cap || h->value.len >= 1u << 24)
+				return 0;
+			if (c) {
+				c[n].off = (uint32_t)(h->value.p - req->buf);
+				c[n].len = (uint32_t)h->value.len;
+				c[n].id = id;
+			}
+			n++;
+		}
+	}
+	return n;
+}
+
+/* The UAS adds a To tag unless the request had one (§8.2.6.2, §12.1.1).
  *
  * Record-Route is not copied: RFC 3261 §12.1.1 asks for it only in the
  * responses that set up a dialog (1xx/2xx to a dialog-creating request),
  * which only the caller knows; pass the Record-Route fields in resp->hdrs
  * then. Contact, Content-Type and the rest likewise go in resp->hdrs. */
-int zsip_build_response(char *out, size_t cap, const struct zsip_msg *req,
-			const struct zsip_response *resp)
+int zsipi_build_response_copies(char *out, size_t cap, const char *base,
+				const struct zsipi_copy *c, size_t n, int to_tagged,
+				const struct zsip_response *resp)
 {
-	if (!req || !resp || (!out && cap) || !req->is_request || !has_mandatory(req))
-		return ZSIP_EINVAL;
-	if (resp->code < 100 || resp->code > 699)
+	if ((!out && cap) || resp->code < 100 || resp->code > 699)
 		return ZSIP_EINVAL;
 	if (resp->reason.p && !valid_reason(resp->reason))
 		return ZSIP_EINVAL;
@@ -239,6 +246,8 @@ int zsip_build_response(char *out, size_t cap, const struct zsip_msg *req,
 	int rc = check_fields(resp->hdrs, resp->nhdrs, resp_owned);
 	if (rc < 0)
 		return rc;
+	/* A caller that gives its own Timestamp (e.g. with a delay) wins. */
+	int timestamp = resp->code == 100 && !has_field(resp->hdrs, resp->nhdrs, ZSIP_HDR_TIMESTAMP);
 
 	struct zsipi_wbuf w = { out, cap, 0 };
 	/* Status-Line = SIP-Version SP Status-Code SP Reason-Phrase CRLF (§7.2);
@@ -252,27 +261,40 @@ int zsip_build_response(char *out, size_t cap, const struct zsip_msg *req,
 		zsipi_put_c(&w, zsip_reason_phrase(resp->code));
 	zsipi_put(&w, "\r\n", 2);
 
-	copy_all(&w, req, ZSIP_HDR_VIA);
-	copy_all(&w, req, ZSIP_HDR_FROM);
-
-	const struct zsip_hdr *to = zsip_msg_find(req, ZSIP_HDR_TO);
-	zsipi_put_c(&w, "To: ");
-	zsipi_put_str(&w, to->value);
-	if (resp->to_tag.p && !req->to.tag.p) {
-		zsipi_put_c(&w, ";tag=");
-		zsipi_put_str(&w, resp->to_tag);
+	/* Each field one line under its full name; the value as received (a
+	 * fold inside it is legal LWS, RFC 3261 §7.3.1). */
+	for (size_t i = 0; i < n; i++) {
+		struct zsip_str v = { base + c[i].off, c[i].len };
+		if (c[i].id == ZSIP_HDR_TIMESTAMP && !timestamp)
+			continue;
+		if (c[i].id != ZSIP_HDR_TO) {
+			zsipi_put_field(&w, zsip_str_c(zsip_hdr_name((enum zsip_hdr_id)c[i].id)), v);
+			continue;
+		}
+		zsipi_put_c(&w, "To: ");
+		zsipi_put_str(&w, v);
+		if (resp->to_tag.p && !to_tagged) {
+			zsipi_put_c(&w, ";tag=");
+			zsipi_put_str(&w, resp->to_tag);
+		}
+		zsipi_put(&w, "\r\n", 2);
 	}
-	zsipi_put(&w, "\r\n", 2);
-
-	copy_all(&w, req, ZSIP_HDR_CALL_ID);
-	copy_all(&w, req, ZSIP_HDR_CSEQ);
-	/* A caller that gives its own Timestamp (e.g. with a delay) wins. */
-	if (resp->code == 100 && !has_field(resp->hdrs, resp->nhdrs, ZSIP_HDR_TIMESTAMP))
-		copy_all(&w, req, ZSIP_HDR_TIMESTAMP);
 
 	put_fields(&w, resp->hdrs, resp->nhdrs);
 	put_tail(&w, resp->body);
 	return zsipi_wbuf_end(&w);
+}
+
+int zsip_build_response(char *out, size_t cap, const struct zsip_msg *req,
+			const struct zsip_response *resp)
+{
+	if (!req || !resp || !req->is_request)
+		return ZSIP_EINVAL;
+	struct zsipi_copy c[ZSIP_MAX_HEADERS];
+	size_t n = zsipi_response_copies(req, c, ZSIP_MAX_HEADERS);
+	if (!n)
+		return ZSIP_EINVAL;
+	return zsipi_build_response_copies(out, cap, req->buf, c, n, req->to.tag.p != NULL, resp);
 }
 
 /* -------------------------------------------------------- reason phrases */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "zsip/digest.h"
 #include "reg/reg_int.h"
 
 #define DEF_MAX_AORS 1024u
@@ -51,6 +52,7 @@ struct zsip_registrar {
 	uint32_t min_expires, max_expires, def_expires;
 	zsip_registrar_admit_fn admit;
 	void *user;
+	struct zsip_auth_server *auth;
 };
 
 /* ------------------------------------------------------------ AORs */
@@ -352,6 +354,39 @@ static int reply_bindings(struct zsip_registrar *r, struct zsip_txn *txn, const 
 	return rc;
 }
 
+/* §10.3 step 3, §22.4 with the digest server: returns 0 when the request
+ * carries good credentials (*user: the user name, a slice of m), else the
+ * status answered: 401 with a challenge (stale=true after a stale or
+ * replayed nonce; again after wrong credentials), 400 for malformed ones. */
+static int authenticate(struct zsip_registrar *r, struct zsip_txn *txn, const struct zsip_msg *m,
+			struct zsip_str *user, uint64_t now)
+{
+	int rc = zsip_auth_server_verify(r->auth, m, now, user);
+	if (rc == 0)
+		return 0;
+	if (rc == ZSIP_EAUTH || rc == ZSIP_EINVAL)
+		return reply(txn, 400, "Bad Request - Malformed Authorization", NULL, 0, now);
+	char hdrs[ADMIT_HDRS];
+	int n = zsip_auth_server_challenge(r->auth, now, rc == ZSIP_EAUTH_STALE || rc == ZSIP_EAUTH_REPLAY,
+					   hdrs, sizeof hdrs);
+	if (n < 0)
+		return reply(txn, 500, NULL, NULL, 0, now);
+	struct zsip_field f[8];
+	size_t nf = zsipi_split_lines(hdrs, (size_t)n, f, 8);
+	return reply(txn, 401, NULL, f, nf, now);
+}
+
+/* 1 when user names the user part of the canonical AOR key. */
+static int own_aor(struct zsip_str user, struct zsip_str key)
+{
+	const char *colon = memchr(key.p, ':', key.len);
+	const char *at = NULL;
+	for (const char *q = colon; q && q < key.p + key.len; q++)
+		if (*q == '@')
+			at = q;
+	return at && user.p && (size_t)(at - colon - 1) == user.len && memcmp(colon + 1, user.p, user.len) == 0;
+}
+
 /* Steps 6 and 7 for every Contact value; 0 or the status to answer. */
 static int read_contacts(struct zsip_registrar *r, const struct zsip_msg *m, struct aor *a,
 			 struct change *ch, size_t *nch, int *star)
@@ -432,11 +467,22 @@ int zsip_registrar_process(struct zsip_registrar *r, struct zsip_txn *txn, uint6
 		struct zsip_field f = { ZSIP_STR("Unsupported"), req->value };
 		return reply(txn, 420, NULL, &f, 1, now);
 	}
+	/* Step 3: authentication by the digest server, when configured. */
+	struct zsip_str user = { NULL, 0 };
+	if (r->auth) {
+		int st = authenticate(r, txn, &m, &user, now);
+		if (st)
+			return st;
+	}
 	/* Step 5: the AOR from To, canonical. */
 	char key[AOR_MAX];
 	int klen = canonical_aor(key, sizeof key, m.to.uri.raw);
 	if (klen < 0)
 		return reply(txn, 404, NULL, NULL, 0, now);
+	/* Step 4 without a policy of the application's: the authenticated
+	 * user binds only its own AOR (no third-party registration). */
+	if (r->auth && !r->admit && !own_aor(user, (struct zsip_str){ key, (size_t)klen }))
+		return reply(txn, 403, NULL, NULL, 0, now);
 	/* Steps 1, 3, 4: the application's policy (domain, authentication,
 	 * who may bind this AOR). */
 	if (r->admit) {
@@ -639,6 +685,7 @@ struct zsip_registrar *zsip_registrar_new(struct zsip_stack *s, const struct zsi
 	r->max_expires = mx;
 	r->def_expires = def < mn ? mn : def > mx ? mx : def;
 	r->admit = c.admit;
+	r->auth = c.auth;
 	r->user = c.user;
 	return r;
 }

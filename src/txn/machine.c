@@ -164,21 +164,12 @@ static int build_ack(struct zsip_txn *tx, const struct zsip_msg *resp)
 static int send_trying(struct zsip_txn *tx)
 {
 	struct zsip_stack *s = tx->stack;
-	struct zsip_msg req;
-	if (zsip_msg_parse(&req, tx->req, tx->req_len, &s->limits) < 0)
-		return 0;
-	struct zsip_field ts[1];
-	size_t nts = 0;
-	const struct zsip_hdr *h = zsip_msg_find(&req, ZSIP_HDR_TIMESTAMP);
-	if (h)
-		ts[nts++] = (struct zsip_field){ ZSIP_STR("Timestamp"), h->value };
 	struct zsip_response r;
 	memset(&r, 0, sizeof(r));
 	r.code = 100;
-	r.hdrs = ts;
-	r.nhdrs = nts;
 	char *out = ZSIPI_SCRATCH_B(s);
-	int len = zsip_build_response(out, s->scratch_cap, &req, &r);
+	int len = zsipi_build_response_copies(out, s->scratch_cap, tx->req, zsipi_txn_copies(tx),
+					      tx->ncopy, 1, &r);
 	if (len < 0 || (size_t)len > s->scratch_cap)
 		return 0;
 	if (zsipi_txn_store_out(tx, out, (size_t)len, (struct zsip_str){ NULL, 0 }) != 0)

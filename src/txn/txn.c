@@ -242,7 +242,7 @@ int zsip_stack_request(struct zsip_stack *s, int transport_id, const struct zsip
 
 /* A new request: a server transaction, then the TU. */
 static int new_server_txn(struct zsip_stack *s, int tid, const struct zsipi_transport *tp,
-			  const struct zsip_addr *src, const struct zsip_msg *m, uint64_t now)
+			  const struct zsip_addr *src, struct zsip_msg *m, uint64_t now)
 {
 	struct zsip_addr dst;
 	if (zsipi_response_dest(tp, &m->via, src, &dst) != 0) {
@@ -255,28 +255,27 @@ static int new_server_txn(struct zsip_stack *s, int tid, const struct zsipi_tran
 	}
 	struct zsipi_stamp sp;
 	zsipi_stamp_plan(&sp, m, src);
-	struct zsip_txn *tx = txn_alloc(s, m->len + sp.extra);
+	size_t ncopy = zsipi_response_copies(m, NULL, SIZE_MAX);
+	size_t room = zsipi_txn_copy_off(m->len + sp.extra) + ncopy * sizeof(struct zsipi_copy);
+	struct zsip_txn *tx = ncopy ? txn_alloc(s, room) : NULL;
 	if (!tx) {
 		zsipi_answer_overload(s, tid, src, m);
 		return ZSIP_ENOMEM;
 	}
 
 	/* The TU sees, and answers from, the request with received/rport on
-	 * its top Via (§18.2.1, RFC 3581 §4). */
-	struct zsip_msg stamped;
-	const struct zsip_msg *em = m;
-	if (sp.extra) {
-		size_t n = zsipi_stamp_apply(tx->req, &sp, m, src);
-		if (zsip_msg_parse(&stamped, tx->req, n, &s->limits) > 0) {
-			em = &stamped;
-			tx->req_len = (uint32_t)n;
-		}
-	}
-	if (em == m) {
+	 * its top Via (§18.2.1, RFC 3581 §4): stamped in the copy, and m moved
+	 * onto it rather than parsed again. */
+	size_t n = sp.extra ? zsipi_stamp_move(tx->req, &sp, m, src, &s->limits) : 0;
+	if (!n) {
 		memcpy(tx->req, m->buf, m->len);
-		tx->req_len = (uint32_t)m->len;
+		n = m->len;
 	}
-	take_keys(tx, em);
+	tx->req_len = (uint32_t)n;
+	/* An unstamped copy only moves the copies down. */
+	char *copies = tx->req + zsipi_txn_copy_off(tx->req_len);
+	tx->ncopy = (uint8_t)zsipi_response_copies(m, (struct zsipi_copy *)(void *)copies, ncopy);
+	take_keys(tx, m);
 	tx->transport = tid;
 	tx->reliable = tp->reliable;
 	tx->peer = dst;
@@ -286,7 +285,7 @@ static int new_server_txn(struct zsip_stack *s, int tid, const struct zsipi_tran
 
 	struct zsip_txn *target = NULL;
 	if (m->method_id == ZSIP_METHOD_CANCEL)
-		target = zsipi_match_cancel(s, em);
+		target = zsipi_match_cancel(s, m);
 	txn_link(s, tx);
 	if (invite)
 		zsipi_txn_timer(tx, ZSIPI_TIMER_TRYING, now, s->trying);
@@ -295,7 +294,7 @@ static int new_server_txn(struct zsip_stack *s, int tid, const struct zsipi_tran
 	memset(&ev, 0, sizeof(ev));
 	ev.type = ZSIP_EV_REQUEST;
 	ev.txn = tx;
-	ev.msg = em;
+	ev.msg = m;
 	ev.cancel_target = target;
 	ev.transport_id = tid;
 	ev.src = src;
@@ -305,7 +304,7 @@ static int new_server_txn(struct zsip_stack *s, int tid, const struct zsipi_tran
 }
 
 int zsipi_rx_request(struct zsip_stack *s, int tid, const struct zsip_addr *src,
-		     const struct zsip_msg *m, uint64_t now)
+		     struct zsip_msg *m, uint64_t now)
 {
 	s->st.rx_requests++;
 	int ack = m->method_id == ZSIP_METHOD_ACK;
@@ -402,11 +401,9 @@ int zsip_txn_reply(struct zsip_txn *tx, const struct zsip_response *resp, uint64
 		return ZSIP_ESTATE;
 	if (resp->code < 100 || resp->code > 699)
 		return ZSIP_EINVAL;
-	struct zsip_msg req;
-	if (zsip_msg_parse(&req, tx->req, tx->req_len, &s->limits) < 0)
-		return ZSIP_EINVAL;
 	char *out = ZSIPI_SCRATCH_B(s);
-	int n = zsip_build_response(out, s->scratch_cap, &req, resp);
+	int n = zsipi_build_response_copies(out, s->scratch_cap, tx->req, zsipi_txn_copies(tx),
+					    tx->ncopy, tx->to_tag.p != NULL, resp);
 	if (n < 0)
 		return n;
 	if ((size_t)n > s->scratch_cap)

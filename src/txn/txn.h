@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "msg/msgi.h"
 
 /* The RFC's timer letters. A transaction runs at most two timers at once:
  * a retransmission slot (A, E, G, or the 100 Trying delay) and an end slot
@@ -67,7 +68,7 @@ struct zsip_txn {
 	uint8_t retx_id;        /* enum zsipi_timer_id running in each slot */
 	uint8_t end_id;
 	uint8_t cookie;         /* branch starts with z9hG4bK */
-	uint8_t pad_;
+	uint8_t ncopy;          /* server: see zsipi_txn_copies */
 	uint16_t status;        /* last status sent or received */
 	uint16_t via_port;
 	int transport;
@@ -89,9 +90,22 @@ struct zsip_txn {
 	struct zsip_str out_to_tag; /* To tag of out, for RFC 2543 ACK matching */
 
 	uint32_t req_len;       /* bytes of the request in req[] */
-	uint32_t req_alloc;     /* bytes allocated for req[] */
+	uint32_t req_alloc;     /* bytes allocated for req[] and, on a server, the copies */
 	char req[];
 };
+
+/* Server: where the fields a response copies lie in the request (Via ...,
+ * From, To, Call-ID, CSeq, Timestamp), tx->ncopy of them after req[] (at
+ * the next multiple of 4), so that answering never parses it again. */
+static inline size_t zsipi_txn_copy_off(size_t req_len)
+{
+	return (req_len + 3) & ~(size_t)3;
+}
+
+static inline const struct zsipi_copy *zsipi_txn_copies(const struct zsip_txn *tx)
+{
+	return (const struct zsipi_copy *)(const void *)(tx->req + zsipi_txn_copy_off(tx->req_len));
+}
 
 static inline int zsipi_is_server(const struct zsip_txn *tx)
 {
@@ -138,8 +152,10 @@ void zsipi_txn_end(struct zsip_txn *tx, uint64_t now);
 int zsipi_txn_store_out(struct zsip_txn *tx, const char *buf, size_t len,
 			struct zsip_str to_tag);
 /* Handles a parsed request / response from the network. */
+/* zsipi_rx_request may move m onto the transaction's stamped copy of its
+ * bytes (zsipi_msg_move). */
 int zsipi_rx_request(struct zsip_stack *s, int tid, const struct zsip_addr *src,
-		     const struct zsip_msg *m, uint64_t now);
+		     struct zsip_msg *m, uint64_t now);
 int zsipi_rx_response(struct zsip_stack *s, int tid, const struct zsip_addr *src,
 		      const struct zsip_msg *m, uint64_t now);
 
@@ -162,10 +178,12 @@ struct zsipi_stamp {
 /* Plans the edits for m, received from src. */
 void zsipi_stamp_plan(struct zsipi_stamp *p, const struct zsip_msg *m,
 		      const struct zsip_addr *src);
-/* Writes m's bytes with the edits into out (room for m->len + p->extra).
- * Returns the length. */
-size_t zsipi_stamp_apply(char *out, const struct zsipi_stamp *p, const struct zsip_msg *m,
-			 const struct zsip_addr *src);
+/* Writes m's bytes with the edits into out (room for m->len + p->extra)
+ * and moves m onto them without parsing again (zsipi_msg_move). Returns
+ * the length; 0 when the stamped Via would not read back, m then being
+ * as it was. lim: the limits m was parsed with. */
+size_t zsipi_stamp_move(char *out, const struct zsipi_stamp *p, struct zsip_msg *m,
+			const struct zsip_addr *src, const struct zsip_limits *lim);
 /* Writes top (the top Via value, parsed as via) stamped as above into
  * out. Returns the length, 0 when cap is too small. */
 size_t zsipi_stamp_via(char *out, size_t cap, struct zsip_str top, const struct zsip_via *via,
@@ -177,8 +195,9 @@ size_t zsipi_stamp_via(char *out, size_t cap, struct zsip_str top, const struct 
  * dropped. */
 int zsipi_answer_bad_request(struct zsip_stack *s, int tid, const struct zsip_addr *src,
 			     const char *buf, size_t len, int err);
-/* Answers m with 503 and Retry-After, taking no memory (overload). */
+/* Answers m with 503 and Retry-After, taking no memory (overload). m may
+ * be moved onto the stamped copy in scratch A. */
 void zsipi_answer_overload(struct zsip_stack *s, int tid, const struct zsip_addr *src,
-			   const struct zsip_msg *m);
+			   struct zsip_msg *m);
 
 #endif

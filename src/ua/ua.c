@@ -91,7 +91,9 @@ struct zsip_ua *zsip_ua_new(struct zsip_stack *s, const struct zsip_ua_config *c
 		ua->tab = zsipi_mem_alloc(&s->mem, ua->nb * sizeof(*ua->tab));
 		ua->work_cap = s->limits.max_msg_size + WORK_SLACK;
 		ua->work = zsipi_mem_alloc(&s->mem, ua->work_cap);
-		if (!ua->tab || !ua->work)
+		if (cfg->cred)
+			ua->auth = zsip_auth_client_new(s, cfg->cred, cfg->cred_user);
+		if (!ua->tab || !ua->work || (cfg->cred && !ua->auth))
 			rc = ZSIP_ENOMEM;
 		else
 			memset(ua->tab, 0, ua->nb * sizeof(*ua->tab));
@@ -100,8 +102,12 @@ struct zsip_ua *zsip_ua_new(struct zsip_stack *s, const struct zsip_ua_config *c
 		zsip_ua_free(ua);
 		return NULL;
 	}
+	/* Freed with the stack, before the transactions it holds. */
+	if (zsipi_on_free(s, ua_stack_gone, ua) != 0) {
+		zsip_ua_free(ua);
+		return NULL;
+	}
 	zsipi_set_event_sink(s, ua_sink, ua);
-	zsipi_set_upper_fini(s, ua_stack_gone, ua);
 	return ua;
 }
 
@@ -146,8 +152,8 @@ void zsip_ua_free(struct zsip_ua *ua)
 		free_call(ua->all);
 	if (s->on_event == ua_sink)
 		zsipi_set_event_sink(s, NULL, NULL);
-	if (s->upper_user == ua)
-		zsipi_set_upper_fini(s, NULL, NULL);
+	zsipi_on_free_cancel(s, ua_stack_gone, ua);
+	zsip_auth_client_free(ua->auth);
 	zsipi_mem_free(&s->mem, ua->tab, ua->nb * sizeof(*ua->tab));
 	zsipi_mem_free(&s->mem, ua->work, ua->work_cap);
 	zsipi_mem_free(&s->mem, ua->strs, ua->strs_len);
@@ -523,6 +529,16 @@ int zsipi_ua_new_ids(struct zsip_ua *ua, const char *from, const char *to, struc
 	return 0;
 }
 
+int zsipi_ua_auth_lines(struct zsip_ua *ua, const struct zsipi_req *r, char *out, size_t cap)
+{
+	/* §22.3: once a realm challenged us, every request carries its
+	 * credentials. */
+	if (!ua->auth)
+		return 0;
+	int n = zsip_auth_client_authorize(ua->auth, r->method, r->ruri, r->body, out, cap);
+	return n == ZSIP_ENOSPC ? ZSIP_ETOOBIG : n;
+}
+
 int zsipi_ua_send_req(struct zsip_ua *ua, const struct zsipi_req *r, void *user, uint64_t now,
 		      struct zsip_txn **out)
 {
@@ -615,16 +631,20 @@ int zsipi_dlg_send(struct zsip_call *c, struct zsipi_dlg *d, const char *method,
 	if (rc < 0)
 		return rc;
 	r.cseq = cseq ? cseq : ++d->local_cseq;
-	char hdrs[1536];
-	if (!strcmp(method, "INVITE")) {
-		/* A re-INVITE refreshes the target: Contact and the rest (§14.1). */
-		int h = zsipi_ua_std_headers(ua, ua->tid, 1, hdrs, sizeof(hdrs));
-		if (h < 0 || (size_t)h + extra.len >= sizeof(hdrs))
-			return ZSIP_ETOOBIG;
-		if (extra.len)
-			memcpy(hdrs + h, extra.p, extra.len);
-		r.extra = (struct zsip_str){ hdrs, (size_t)h + extra.len };
-	}
+	char hdrs[3072];
+	int h = 0;
+	/* A re-INVITE refreshes the target: Contact and the rest (§14.1). */
+	if (!strcmp(method, "INVITE"))
+		h = zsipi_ua_std_headers(ua, ua->tid, 1, hdrs, sizeof(hdrs));
+	if (h < 0 || (size_t)h + extra.len >= sizeof(hdrs))
+		return ZSIP_ETOOBIG;
+	if (extra.len)
+		memcpy(hdrs + h, extra.p, extra.len);
+	h += (int)extra.len;
+	int a = zsipi_ua_auth_lines(ua, &r, hdrs + h, sizeof(hdrs) - (size_t)h);
+	if (a < 0)
+		return a;
+	r.extra = (struct zsip_str){ hdrs, (size_t)h + (size_t)a };
 	if (strcmp(method, "ACK"))
 		return zsipi_ua_send_req(ua, &r, c, now, out);
 	int n = zsipi_write_request(ua->work, ua->work_cap, &r);
@@ -673,7 +693,12 @@ int zsipi_ua_reply(struct zsip_ua *ua, struct zsip_txn *tx, int code, struct zsi
 		to_tag = (struct zsip_str){ tag, 10 };
 	}
 	struct zsip_response resp = { .code = code, .to_tag = to_tag, .hdrs = f, .nhdrs = nf };
-	return zsip_txn_reply(tx, &resp, now);
+	int rc = zsip_txn_reply(tx, &resp, now);
+	/* Not answered (out of memory): nobody else will answer it, and an
+	 * INVITE server transaction in Proceeding has no timer to end it. */
+	if (rc < 0 && zsip_txn_status(tx) < 200)
+		zsip_txn_terminate(tx);
+	return rc;
 }
 
 /* ------------------------------------------------------------- events */
@@ -727,10 +752,18 @@ static void ua_txn_event(void *user, const struct zsip_event *ev)
 		if (ev->type == ZSIP_EV_TERMINATED && c->retx_tx == ev->txn)
 			c->retx_tx = NULL;
 		if (ev->txn == c->inv) {
-			if (c->outgoing)
+			if (c->outgoing) {
 				zsipi_uac_event(c, ev);
-			else if (ev->type == ZSIP_EV_TERMINATED)
-				zsipi_call_drop_txn(c, &c->inv);
+			} else if (ev->type == ZSIP_EV_TERMINATED || ev->type == ZSIP_EV_TRANSPORT_ERROR) {
+				/* Gone before our final response (the transport
+				 * failed): nothing can answer the call any more. */
+				if (!(c->flags & CALL_DONE) &&
+				    (c->state == ZSIP_CALL_INCOMING || c->state == ZSIP_CALL_EARLY))
+					zsipi_call_finish(c, ZSIP_UA_FAILED, 503, ZSIP_ETRANSPORT,
+							  ZSIP_UA_END_TRANSPORT, NULL, ev->now_ms);
+				if (ev->type == ZSIP_EV_TERMINATED)
+					zsipi_call_drop_txn(c, &c->inv);
+			}
 		} else if (ev->txn == c->reinv) {
 			zsipi_reinvite_event(c, ev);
 		} else if (ev->txn == c->bye) {

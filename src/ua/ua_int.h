@@ -82,6 +82,7 @@ struct zsip_ua {
 	struct zsip_addr dst;
 	struct zsip_call *acking;   /* inside ANSWERED: zsip_call_ack may send */
 	struct ua_opt *opts;        /* our OPTIONS transactions */
+	struct zsip_auth_client *auth; /* answers 401/407 (NULL: no credentials callback) */
 	struct zsip_ua_stats st;
 };
 
@@ -131,6 +132,10 @@ int zsipi_ua_contact(const struct zsip_ua *ua, int tid, char *out, size_t cap);
  * dialog, after zsipi_ua_prepare; the strings go into buf. */
 int zsipi_ua_new_ids(struct zsip_ua *ua, const char *from, const char *to, struct zsip_str target,
 		     struct zsipi_req *r, char *buf, size_t cap);
+/* Writes the Authorization / Proxy-Authorization lines for r (method,
+ * Request-URI, body) of every realm the UA holds credentials for. Returns
+ * their length (0: none), or ZSIP_ETOOBIG / ZSIP_EINVAL. */
+int zsipi_ua_auth_lines(struct zsip_ua *ua, const struct zsipi_req *r, char *out, size_t cap);
 /* Writes r into ua->work and starts its client transaction (as
  * zsipi_ua_send_request). */
 int zsipi_ua_send_req(struct zsip_ua *ua, const struct zsipi_req *r, void *user, uint64_t now,

@@ -41,7 +41,7 @@ int zsip_call_invite(struct zsip_ua *ua, const struct zsip_call_params *p, void 
 			return ZSIP_EINVAL;
 	}
 	zsipi_ua_enter(ua);
-	char via[160], ids[900], routes[300], hdrs[2048];
+	char via[160], ids[900], routes[300], hdrs[4096];
 	struct zsipi_req r = { .method = ZSIP_STR("INVITE"), .ruri = target, .cseq = 1,
 			       .body = p->body, .ctype = zsip_str_c(p->content_type) };
 	struct zsip_call *c = NULL;
@@ -61,7 +61,12 @@ int zsip_call_invite(struct zsip_ua *ua, const struct zsip_call_params *p, void 
 		r.routes = (struct zsip_str){ routes, route.p ? route.len + 2 : 0 };
 		memcpy(hdrs + n, p->headers ? p->headers : "", xl);
 		r.extra = (struct zsip_str){ hdrs, (size_t)n + xl };
-		c = zsipi_call_new(ua, 1, call_user, &rc);
+		int a = zsipi_ua_auth_lines(ua, &r, hdrs + r.extra.len, sizeof(hdrs) - r.extra.len);
+		if (a >= 0)
+			r.extra.len += (size_t)a;
+		c = a < 0 ? NULL : zsipi_call_new(ua, 1, call_user, &rc);
+		if (a < 0)
+			rc = a;
 	} else {
 		rc = n < 0 ? n : ZSIP_ETOOBIG;
 	}

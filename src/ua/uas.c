@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "msg/wbuf.h"
+#include "txn/txn.h"
 #include "ua/ua_int.h"
 
 void zsipi_uas_invite(struct zsip_ua *ua, const struct zsip_event *ev)
@@ -121,10 +122,7 @@ int zsipi_uas_send(struct zsip_call *c, struct zsip_txn *tx, int status, const c
 		   struct zsip_str body, const char *ctype, const char *headers, uint64_t now)
 {
 	struct zsip_ua *ua = c->ua;
-	struct zsip_msg req;
-	struct zsip_str raw = zsip_txn_request(tx);
-	if (zsip_msg_parse(&req, raw.p, raw.len, &ua->s->limits) < 0)
-		return ZSIP_EINVAL;
+	struct zsipi_dlg *d = c->dlg;
 	char hdrs[2048];
 	int n = 0;
 	if (status > 100) {
@@ -134,30 +132,27 @@ int zsipi_uas_send(struct zsip_call *c, struct zsip_txn *tx, int status, const c
 	}
 	struct zsip_field f[40];
 	size_t nf = 0;
-	/* §12.1.1: a response that makes the dialog copies Record-Route. */
-	for (const struct zsip_hdr *h = zsip_msg_find(&req, ZSIP_HDR_RECORD_ROUTE);
-	     h && status > 100 && status < 300 && nf < 16; h = zsip_msg_find_next(&req, h))
-		f[nf++] = (struct zsip_field){ ZSIP_STR("Record-Route"), h->value };
+	/* §12.1.1: a response that makes the dialog copies Record-Route: the
+	 * UAS's route set is exactly those values, in order. */
+	if (tx == c->inv && d->routes.len && status > 100 && status < 300)
+		f[nf++] = (struct zsip_field){ ZSIP_STR("Record-Route"), zsipi_dlg_str(d, d->routes) };
 	nf += zsipi_split_fields((struct zsip_str){ hdrs, (size_t)n }, f + nf, 8);
 	if (body.len)
 		f[nf++] = (struct zsip_field){ ZSIP_STR("Content-Type"),
 					       zsip_str_c(ctype ? ctype : "application/sdp") };
 	nf += zsipi_split_fields(zsip_str_c(headers), f + nf, sizeof(f) / sizeof(f[0]) - nf);
-	struct zsipi_dlg *d = c->dlg;
 	struct zsip_response resp = {
 		.code = status, .reason = zsip_str_c(reason), .hdrs = f, .nhdrs = nf, .body = body,
 		.to_tag = status > 100 ? zsipi_dlg_str(d, d->local_tag) : (struct zsip_str){ NULL, 0 },
 	};
-	n = zsip_build_response(ua->work, ua->work_cap, &req, &resp);
-	if (n < 0)
-		return n;
-	if ((size_t)n >= ua->work_cap)
-		return ZSIP_ETOOBIG;
-	int rc = zsip_txn_respond(tx, ua->work, (size_t)n, now);
+	/* Built by the transaction from the fields it kept of the request:
+	 * no second parse of the INVITE. */
+	int rc = zsip_txn_reply(tx, &resp, now);
 	if (rc < 0 || status < 200 || status >= 300)
 		return rc;
-	/* §13.3.1.4: we own the 2xx until its ACK. */
-	rc = zsipi_call_keep_out(c, ua->work, (size_t)n, req.cseq.num);
+	/* §13.3.1.4: we own the 2xx until its ACK; the transaction holds the
+	 * bytes it just sent. */
+	rc = zsipi_call_keep_out(c, tx->out, tx->out_len, tx->cseq);
 	if (rc < 0)
 		return rc;
 	c->flags |= CALL_WAIT_ACK;
@@ -167,9 +162,13 @@ int zsipi_uas_send(struct zsip_call *c, struct zsip_txn *tx, int status, const c
 	zsipi_call_timer(c, &c->t_retx, now + c->retx_ms, uas_retx);
 	zsipi_call_timer(c, &c->t_end, now + 64ull * ua->s->t1, uas_no_ack);
 	/* A 2xx to a target refresh updates the remote target (§12.2.2). */
-	struct zsip_str target = zsipi_contact_uri(&req);
-	if (tx == c->reinv && target.p)
-		zsipi_dlg_refresh(&ua->s->mem, &c->dlg, target, (struct zsip_str){ NULL, 0 });
+	struct zsip_msg req;
+	struct zsip_str raw = zsip_txn_request(tx);
+	if (tx == c->reinv && zsip_msg_parse(&req, raw.p, raw.len, &ua->s->limits) > 0) {
+		struct zsip_str target = zsipi_contact_uri(&req);
+		if (target.p)
+			zsipi_dlg_refresh(&ua->s->mem, &c->dlg, target, (struct zsip_str){ NULL, 0 });
+	}
 	return 0;
 }
 

@@ -424,3 +424,13 @@ void *sim_mem_realloc(struct sim_mem *m, void *p, size_t size)
 		m->peak = m->live;
 	return n + 1;
 }
+
+void *sim_mem_hook_alloc(void *user, size_t size)
+{
+	return sim_mem_alloc(user, size);
+}
+
+void sim_mem_hook_free(void *user, void *p, size_t size)
+{
+	sim_mem_free_sized(user, p, size);
+}

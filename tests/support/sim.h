@@ -179,5 +179,8 @@ void *sim_mem_realloc(struct sim_mem *m, void *p, size_t size);
 void sim_mem_free(struct sim_mem *m, void *p);
 /* A sized free (zsip_allocator.free): counts a mismatch in bad_size. */
 void sim_mem_free_sized(struct sim_mem *m, void *p, size_t size);
+/* The two as zsip_allocator hooks, user being the struct sim_mem. */
+void *sim_mem_hook_alloc(void *user, size_t size);
+void sim_mem_hook_free(void *user, void *p, size_t size);
 
 #endif

@@ -1,0 +1,41 @@
+/* Message-layer helpers for the transaction layer, so that it parses a
+ * received request once. Internal (zsipi_*, not exported). */
+#ifndef ZSIP_MSG_MSGI_H
+#define ZSIP_MSG_MSGI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zsip/msg.h"
+
+/* m was parsed from m->buf; buf holds the same bytes with add[i] bytes
+ * inserted at offset at[i] (ascending, all inside the top Via value). Moves
+ * every slice of m onto buf, as a parse of buf would give, without parsing
+ * it again (the top Via value is read again). 0, or ZSIP_EVIA when the
+ * edited Via no longer parses (m is then unusable). */
+int zsipi_msg_move(struct zsip_msg *m, const char *buf, const size_t *at, const size_t *add,
+		   size_t n);
+
+/* A field a response copies from its request (RFC 3261 §8.2.6): its id and
+ * its value as off/len from the start of the request. */
+struct zsipi_copy {
+	uint32_t off;
+	unsigned len : 24;      /* a longer value is not copied (no response) */
+	unsigned id : 8;        /* enum zsip_hdr_id */
+};
+
+/* The fields of req a response copies, in the order it writes them (Via
+ * ..., From, To, Call-ID, CSeq, Timestamp), into c[0 .. cap) (c NULL:
+ * only counted). Returns the count (at most ZSIP_MAX_HEADERS), or 0 when
+ * one that must be there is missing, a value is 16 MiB or more, or cap is
+ * short. */
+size_t zsipi_response_copies(const struct zsip_msg *req, struct zsipi_copy *c, size_t cap);
+
+/* zsip_build_response from those fields (c[0 .. n) of zsipi_response_copies,
+ * offsets from base) instead of a parsed request; to_tagged: the request's
+ * To had a tag. */
+int zsipi_build_response_copies(char *out, size_t cap, const char *base,
+				const struct zsipi_copy *c, size_t n, int to_tagged,
+				const struct zsip_response *resp);
+
+#endif
