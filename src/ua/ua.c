@@ -754,8 +754,8 @@ static void ua_txn_event(void *user, const struct zsip_event *ev)
 		if (ev->txn == c->inv) {
 			if (c->outgoing)
 				zsipi_uac_event(c, ev);
-			else if (ev->type == ZSIP_EV_TERMINATED)
-				zsipi_call_drop_txn(c, &c->inv);
+			else
+				zsipi_uas_inv_event(c, ev);
 		} else if (ev->txn == c->reinv) {
 			zsipi_reinvite_event(c, ev);
 		} else if (ev->txn == c->bye) {
