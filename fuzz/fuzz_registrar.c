@@ -9,6 +9,9 @@
  * goes to zsip_registrar_process, any other request gets 405. A seed that
  * is one plain REGISTER is therefore a valid input as it is.
  *
+ * An input of odd length puts a digest server (zsip/digest.h, user bob,
+ * password zanzibar) in front of the registrar (§10.3 steps 3-4).
+ *
  * Checked after every piece: the registrar answered every REGISTER it was
  * given with a status (never left one hanging); a lookup of the To URI of
  * the datagram gives at most max_per_aor bindings, none longer than
@@ -23,6 +26,7 @@
 #include <string.h>
 
 #include "fuzz_check.h"
+#include "zsip/digest.h"
 #include "zsip/reg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -35,6 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct fz {
 	struct zsip_stack *st;
 	struct zsip_registrar *reg;
+	struct zsip_auth_server *auth;
+	uint64_t rng;
 	int tp;
 	uint64_t now;
 	size_t live;
@@ -79,6 +85,28 @@ static int fz_send(void *user, int tp, const struct zsip_addr *dst, const char *
 	 * to broken requests echo their bytes, and need not). */
 	if (F.in_reg)
 		FUZZ_ASSERT(zsip_msg_parse(&m, buf, len, NULL) > 0 && m.status >= 200);
+	return 0;
+}
+
+static int fz_random(void *user, void *buf, size_t len)
+{
+	(void)user;
+	for (size_t i = 0; i < len; i++) {
+		F.rng = F.rng * 6364136223846793005ull + 1442695040888963407ull;
+		((uint8_t *)buf)[i] = (uint8_t)(F.rng >> 56);
+	}
+	return 0;
+}
+
+static int fz_lookup(void *user, const struct zsip_str *realm, const struct zsip_str *username,
+		     enum zsip_digest_alg alg, struct zsip_auth_cred *out)
+{
+	(void)user;
+	(void)realm;
+	(void)alg;
+	if (!zsip_str_eq(*username, ZSIP_STR("bob")))
+		return -1;
+	snprintf(out->password, sizeof out->password, "zanzibar");
 	return 0;
 }
 
@@ -145,7 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.alloc.free = fz_free;
 	cfg.send = fz_send;
 	cfg.on_event = fz_event;
-	cfg.seed = 1;
+	cfg.random = fz_random;
 	cfg.max_transactions = 16;
 	F.st = zsip_stack_new(&cfg);
 	FUZZ_ASSERT(F.st);
@@ -156,6 +184,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc.max_per_aor = PER_AOR;
 	rc.min_expires = 30;
 	rc.max_expires = MAX_EXPIRES;
+	if (size & 1) {
+		struct zsip_auth_server_config ac = { 0 };
+		ac.realm = "example.com";
+		ac.lookup = fz_lookup;
+		ac.max_nonces = 4;
+		FUZZ_ASSERT(zsip_auth_server_new(F.st, &ac, &F.auth) == 0);
+		rc.auth = F.auth;
+	}
 	F.reg = zsip_registrar_new(F.st, &rc);
 	FUZZ_ASSERT(F.reg);
 
@@ -189,6 +225,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	zsip_registrar_count(F.reg, &aors, &bindings);
 	FUZZ_ASSERT(aors == 0 && bindings == 0);
 	zsip_registrar_free(F.reg);
+	zsip_auth_server_free(F.auth);
 	zsip_stack_free(F.st);
 	FUZZ_ASSERT(F.live == 0);
 	return 0;

@@ -75,6 +75,13 @@ for t in "${targets[@]}"; do
       reg c1 1 'Contact: <sip:bob@192.0.2.1>\r\n'; printf '\0'; reg c2 1 'Contact: <sip:bob@192.0.2.1>;expires=0\r\n'; printf '\0\xf2\0'
       reg c3 9 'Contact: <sip:bob@192.0.2.3>, <sip:bob@192.0.2.4>, <sip:bob@192.0.2.5>, <sip:bob@192.0.2.6>, <sip:bob@192.0.2.7>\r\n'; } \
       > "$dir/seq-423-order-caps"
+    # with the digest server (odd length): credentials for the target's first
+    # nonce (its generator is seeded alike): a stale=true 401 (not issued
+    # yet), then the same credentials bind
+    a='Authorization: Digest username="bob", realm="example.com", nonce="00000000000003e8000000000000000088691009f55cfcc82f56a65e48206e75", uri="sip:registrar.example.com", response="aa7ba072c6021d0973f97a7dbac7ec4b6c42c8a7194c8e4db2b5e60fead39076", algorithm=SHA-256, cnonce="0a4f113b", qop=auth, nc=00000001, opaque="a82dacbab18b8120140b35208339ca7f"'
+    { reg c5 1 "Contact: <sip:bob@192.0.2.1>\\r\\n$a\\r\\n"; printf '\0'
+      reg c5 2 "Contact: <sip:bob@192.0.2.1>\\r\\n$a\\r\\n"; } > "$dir/seq-digest"
+    (( $(wc -c < "$dir/seq-digest") % 2 )) || printf '\0' >> "$dir/seq-digest"
     ;;
   fuzz_digest)
     # challenges (RFC 7616 §3.9.1, RFC 8760 §2.4 several algorithms, 401

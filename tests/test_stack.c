@@ -566,6 +566,34 @@ static void test_stack_every_byte_goes_through_the_hooks_and_back(void **state)
 	assert_int_equal(tw_init(W, NULL), 0);
 }
 
+/* RFC 3581 §4, §18.2.1: a stateless 503 is routed and stamped like any
+ * answer: to the source port for rport, with received and rport filled. */
+static void test_stack_over_cap_503_carries_received_and_rport_rfc3581_4(void **state)
+{
+	(void)state;
+	tw_fini(W);
+	struct zsip_config c;
+	memset(&c, 0, sizeof(c));
+	c.max_transactions = 1;
+	assert_int_equal(tw_init(W, &c), 0);
+	assert_int_equal(incoming_invite(W, 1), 0);
+	static const char req[] =
+		"OPTIONS sip:bob@biloxi.example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP client.example.com;rport;branch=z9hG4bKover\r\n"
+		"To: <sip:bob@biloxi.example.com>\r\n"
+		"From: <sip:alice@atlanta.example.com>;tag=9\r\n"
+		"Call-ID: over@client.example.com\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+	assert_int_equal(tw_recv(W, W->udp, "192.0.2.9", 40000, req), ZSIP_ELIMIT);
+	assert_int_equal(W->nsent, 1);
+	assert_int_equal(W->sent[0].dst.port, 40000);
+	struct zsip_msg m;
+	parse_sent(0, &m);
+	assert_int_equal(m.status, 503);
+	assert_true(zsip_str_eq(m.via.rport, ZSIP_STR("40000")));
+	assert_true(zsip_str_eq(m.via.received, ZSIP_STR("192.0.2.9")));
+	assert_true(zsip_str_eq(m.via.branch, ZSIP_STR("z9hG4bKover")));
+}
+
 static void test_stack_allocation_failure_answers_503(void **state)
 {
 	(void)state;
@@ -724,6 +752,7 @@ int main(void)
 		T(test_stack_over_cap_answers_503_retry_after_without_memory_21_5_4),
 		T(test_stack_flood_of_100000_invites_capped_at_1000_stays_flat),
 		T(test_stack_every_byte_goes_through_the_hooks_and_back),
+		T(test_stack_over_cap_503_carries_received_and_rport_rfc3581_4),
 		T(test_stack_allocation_failure_answers_503),
 		T(test_stack_heap_bytes_per_transaction_measured),
 		T(test_stack_small_config_idle_footprint_within_16_kib),

@@ -314,7 +314,7 @@ static void world_init(struct world *w, const char *flow, uint64_t seed, int rel
 		struct node *n = &w->node[i];
 		n->w = w;
 		n->idx = i;
-		snprintf(n->host, sizeof(n->host), "10.0.0.%d", i + 1);
+		snprintf(n->host, sizeof(n->host), "10.0.0.%d", (unsigned char)(i + 1)); /* i < NNODE */
 		CHECK(w, sim_add_node(&w->sim, &node_ops, n) == i);
 		w->n++;
 		struct zsip_config sc = { 0 };

@@ -152,10 +152,26 @@ void zsipi_stamp_plan(struct zsipi_stamp *p, const struct zsip_msg *m,
 	p->extra = plan_size(p, src);
 }
 
-size_t zsipi_stamp_apply(char *out, const struct zsipi_stamp *p, const struct zsip_msg *m,
-			 const struct zsip_addr *src)
+size_t zsipi_stamp_move(char *out, const struct zsipi_stamp *p, struct zsip_msg *m,
+			const struct zsip_addr *src, const struct zsip_limits *lim)
 {
-	return (size_t)(apply(out, m->buf, m->buf + m->len, p, src) - out);
+	size_t at[2], add[2], k = 0;
+	if (p->rport_at) {
+		at[k] = (size_t)(p->rport_at - m->buf);
+		add[k++] = (size_t)p->rport_eq + strlen(p->port);
+	}
+	if (p->recv_at) {
+		at[k] = (size_t)(p->recv_at - m->buf);
+		add[k++] = strlen(";received=") + strlen(src->host);
+	}
+	const char *orig = m->buf;
+	size_t orig_len = m->len;
+	size_t n = (size_t)(apply(out, m->buf, m->buf + m->len, p, src) - out);
+	if (zsipi_msg_move(m, out, at, add, k) == 0)
+		return n;
+	/* The stamped Via does not read back (it cannot happen): unstamped. */
+	(void)zsip_msg_parse(m, orig, orig_len, lim);
+	return 0;
 }
 
 size_t zsipi_stamp_via(char *out, size_t cap, struct zsip_str top, const struct zsip_via *via,

@@ -24,7 +24,7 @@ static void stateless_tag(char out[9], struct zsip_str a, struct zsip_str b, str
 }
 
 void zsipi_answer_overload(struct zsip_stack *s, int tid, const struct zsip_addr *src,
-			   const struct zsip_msg *m)
+			   struct zsip_msg *m)
 {
 	s->st.tx_overload_503++;
 	const struct zsipi_transport *tp = zsipi_transport(s, tid);
@@ -33,15 +33,10 @@ void zsipi_answer_overload(struct zsip_stack *s, int tid, const struct zsip_addr
 		return;
 
 	/* The Via gets received/rport like any answer (RFC 3581 §4). */
-	const struct zsip_msg *req = m;
-	struct zsip_msg stamped;
 	struct zsipi_stamp sp;
 	zsipi_stamp_plan(&sp, m, src);
-	if (sp.extra && m->len + sp.extra <= s->scratch_cap) {
-		size_t n = zsipi_stamp_apply(ZSIPI_SCRATCH_A(s), &sp, m, src);
-		if (zsip_msg_parse(&stamped, ZSIPI_SCRATCH_A(s), n, &s->limits) > 0)
-			req = &stamped;
-	}
+	if (sp.extra && m->len + sp.extra <= s->scratch_cap)
+		zsipi_stamp_move(ZSIPI_SCRATCH_A(s), &sp, m, src, &s->limits);
 
 	char retry[16], tag[9];
 	snprintf(retry, sizeof(retry), "%lu", (unsigned long)s->retry_after);
@@ -54,7 +49,7 @@ void zsipi_answer_overload(struct zsip_stack *s, int tid, const struct zsip_addr
 	r.hdrs = f;
 	r.nhdrs = 1;
 	char *out = ZSIPI_SCRATCH_B(s);
-	int n = zsip_build_response(out, s->scratch_cap, req, &r);
+	int n = zsip_build_response(out, s->scratch_cap, m, &r);
 	if (n > 0 && (size_t)n <= s->scratch_cap)
 		zsipi_send(s, tid, &dst, out, (size_t)n);
 }

@@ -266,36 +266,16 @@ static int new_server_txn(struct zsip_stack *s, int tid, const struct zsipi_tran
 	/* The TU sees, and answers from, the request with received/rport on
 	 * its top Via (§18.2.1, RFC 3581 §4): stamped in the copy, and m moved
 	 * onto it rather than parsed again. */
-	const char *orig = m->buf;
-	size_t orig_len = m->len;
-	if (sp.extra) {
-		size_t at[2], add[2], k = 0;
-		if (sp.rport_at) {
-			at[k] = (size_t)(sp.rport_at - orig);
-			add[k++] = (size_t)sp.rport_eq + strlen(sp.port);
-		}
-		if (sp.recv_at) {
-			at[k] = (size_t)(sp.recv_at - orig);
-			add[k++] = strlen(";received=") + strlen(src->host);
-		}
-		size_t n = zsipi_stamp_apply(tx->req, &sp, m, src);
-		if (zsipi_msg_move(m, tx->req, at, add, k) == 0) {
-			tx->req_len = (uint32_t)n;
-		} else {
-			/* The stamp spoilt the Via (it cannot): unstamped. */
-			(void)zsip_msg_parse(m, orig, orig_len, &s->limits);
-			sp.extra = 0;
-		}
-	}
-	if (!sp.extra) {
+	size_t n = sp.extra ? zsipi_stamp_move(tx->req, &sp, m, src, &s->limits) : 0;
+	if (!n) {
 		memcpy(tx->req, m->buf, m->len);
-		tx->req_len = (uint32_t)m->len;
+		n = m->len;
 	}
-	const struct zsip_msg *em = m;
-	/* A fallback to the unstamped copy only moves the copies down. */
+	tx->req_len = (uint32_t)n;
+	/* An unstamped copy only moves the copies down. */
 	char *copies = tx->req + zsipi_txn_copy_off(tx->req_len);
-	tx->ncopy = (uint8_t)zsipi_response_copies(em, (struct zsipi_copy *)(void *)copies, ncopy);
-	take_keys(tx, em);
+	tx->ncopy = (uint8_t)zsipi_response_copies(m, (struct zsipi_copy *)(void *)copies, ncopy);
+	take_keys(tx, m);
 	tx->transport = tid;
 	tx->reliable = tp->reliable;
 	tx->peer = dst;
@@ -305,7 +285,7 @@ static int new_server_txn(struct zsip_stack *s, int tid, const struct zsipi_tran
 
 	struct zsip_txn *target = NULL;
 	if (m->method_id == ZSIP_METHOD_CANCEL)
-		target = zsipi_match_cancel(s, em);
+		target = zsipi_match_cancel(s, m);
 	txn_link(s, tx);
 	if (invite)
 		zsipi_txn_timer(tx, ZSIPI_TIMER_TRYING, now, s->trying);
@@ -314,7 +294,7 @@ static int new_server_txn(struct zsip_stack *s, int tid, const struct zsipi_tran
 	memset(&ev, 0, sizeof(ev));
 	ev.type = ZSIP_EV_REQUEST;
 	ev.txn = tx;
-	ev.msg = em;
+	ev.msg = m;
 	ev.cancel_target = target;
 	ev.transport_id = tid;
 	ev.src = src;

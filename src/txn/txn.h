@@ -178,10 +178,12 @@ struct zsipi_stamp {
 /* Plans the edits for m, received from src. */
 void zsipi_stamp_plan(struct zsipi_stamp *p, const struct zsip_msg *m,
 		      const struct zsip_addr *src);
-/* Writes m's bytes with the edits into out (room for m->len + p->extra).
- * Returns the length. */
-size_t zsipi_stamp_apply(char *out, const struct zsipi_stamp *p, const struct zsip_msg *m,
-			 const struct zsip_addr *src);
+/* Writes m's bytes with the edits into out (room for m->len + p->extra)
+ * and moves m onto them without parsing again (zsipi_msg_move). Returns
+ * the length; 0 when the stamped Via would not read back, m then being
+ * as it was. lim: the limits m was parsed with. */
+size_t zsipi_stamp_move(char *out, const struct zsipi_stamp *p, struct zsip_msg *m,
+			const struct zsip_addr *src, const struct zsip_limits *lim);
 /* Writes top (the top Via value, parsed as via) stamped as above into
  * out. Returns the length, 0 when cap is too small. */
 size_t zsipi_stamp_via(char *out, size_t cap, struct zsip_str top, const struct zsip_via *via,
@@ -193,8 +195,9 @@ size_t zsipi_stamp_via(char *out, size_t cap, struct zsip_str top, const struct 
  * dropped. */
 int zsipi_answer_bad_request(struct zsip_stack *s, int tid, const struct zsip_addr *src,
 			     const char *buf, size_t len, int err);
-/* Answers m with 503 and Retry-After, taking no memory (overload). */
+/* Answers m with 503 and Retry-After, taking no memory (overload). m may
+ * be moved onto the stamped copy in scratch A. */
 void zsipi_answer_overload(struct zsip_stack *s, int tid, const struct zsip_addr *src,
-			   const struct zsip_msg *m);
+			   struct zsip_msg *m);
 
 #endif

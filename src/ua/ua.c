@@ -752,10 +752,18 @@ static void ua_txn_event(void *user, const struct zsip_event *ev)
 		if (ev->type == ZSIP_EV_TERMINATED && c->retx_tx == ev->txn)
 			c->retx_tx = NULL;
 		if (ev->txn == c->inv) {
-			if (c->outgoing)
+			if (c->outgoing) {
 				zsipi_uac_event(c, ev);
-			else
-				zsipi_uas_inv_event(c, ev);
+			} else if (ev->type == ZSIP_EV_TERMINATED || ev->type == ZSIP_EV_TRANSPORT_ERROR) {
+				/* Gone before our final response (the transport
+				 * failed): nothing can answer the call any more. */
+				if (!(c->flags & CALL_DONE) &&
+				    (c->state == ZSIP_CALL_INCOMING || c->state == ZSIP_CALL_EARLY))
+					zsipi_call_finish(c, ZSIP_UA_FAILED, 503, ZSIP_ETRANSPORT,
+							  ZSIP_UA_END_TRANSPORT, NULL, ev->now_ms);
+				if (ev->type == ZSIP_EV_TERMINATED)
+					zsipi_call_drop_txn(c, &c->inv);
+			}
 		} else if (ev->txn == c->reinv) {
 			zsipi_reinvite_event(c, ev);
 		} else if (ev->txn == c->bye) {

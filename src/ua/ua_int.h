@@ -185,8 +185,6 @@ int zsipi_uac_auth_retry(struct zsip_call *c, struct zsip_txn *tx, const struct 
 /* ------------------------------------------------------------ uas.c */
 /* A new INVITE outside a dialog (checked by ua.c). */
 void zsipi_uas_invite(struct zsip_ua *ua, const struct zsip_event *ev);
-/* Events of the initial INVITE's server transaction. */
-void zsipi_uas_inv_event(struct zsip_call *c, const struct zsip_event *ev);
 /* An ACK that matched dialog d of c. */
 void zsipi_uas_ack(struct zsip_call *c, const struct zsip_event *ev);
 /* Builds and sends a response on tx (the initial INVITE or a re-INVITE);

@@ -52,20 +52,6 @@ void zsipi_uas_invite(struct zsip_ua *ua, const struct zsip_event *ev)
 	zsipi_ua_emit(ua, &uev);
 }
 
-void zsipi_uas_inv_event(struct zsip_call *c, const struct zsip_event *ev)
-{
-	if (ev->type != ZSIP_EV_TERMINATED && ev->type != ZSIP_EV_TRANSPORT_ERROR)
-		return;
-	/* The INVITE went before we could answer it (its 100 Trying or our
-	 * 1xx could not be sent, §17.2.4): nothing can answer it now. */
-	if (!(c->flags & CALL_DONE) &&
-	    (c->state == ZSIP_CALL_INCOMING || c->state == ZSIP_CALL_EARLY))
-		zsipi_call_finish(c, ZSIP_UA_FAILED, 0, ZSIP_ETRANSPORT, ZSIP_UA_END_TRANSPORT, NULL,
-				  ev->now_ms);
-	if (ev->type == ZSIP_EV_TERMINATED)
-		zsipi_call_drop_txn(c, &c->inv);
-}
-
 static void uas_retx(struct zsipi_timer *t, uint64_t now)
 {
 	struct zsip_call *c = CALL_OF(t, t_retx);

@@ -28,6 +28,8 @@ static int on_send(void *user, int tid, const struct zsip_addr *dst, const char 
 {
 	(void)tid;
 	struct up_node *n = user;
+	if (n->send_fail)
+		return -1;
 	int to = node_of(n->w, dst->host);
 	if (to < 0)
 		return 0; /* nobody there: lost */

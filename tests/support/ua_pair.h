@@ -42,6 +42,7 @@ struct up_node {
 	struct zsip_ua *ua;
 	int tid;
 	struct sim_mem mem;
+	int send_fail;          /* the send callback fails (a transport error) */
 	struct up_event ev[UP_MAX];
 	size_t nev;
 	struct up_dgram rx[UP_MAX];     /* what reached it (raw nodes and UAs alike) */
