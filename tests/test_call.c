@@ -588,6 +588,29 @@ static void test_hangup_that_failed_for_lack_of_memory_can_be_retried(void **sta
 }
 
 /* An incoming call not answered yet: hang-up rejects it (603). */
+/* §13.2.2.4: two forks ring, a third answers: the call takes the third's
+ * dialog and both early ones are freed (one was lost from the fork list
+ * and leaked; found by fuzz_ua). */
+static void test_2xx_from_a_third_fork_frees_both_early_dialogs_13_2_2_4(void **state)
+{
+	(void)state;
+	struct zsip_call *c = call_bob();
+	up_for(W, 50);
+	assert_int_equal(up_answer(W, 1, "INVITE ", 180, "fa", "Contact: <sip:192.0.2.2>\r\n", NULL), 0);
+	assert_int_equal(up_answer(W, 1, "INVITE ", 180, "fb", "Contact: <sip:192.0.2.2>\r\n", NULL), 0);
+	assert_int_equal(up_answer(W, 1, "INVITE ", 200, "fc",
+				   "Contact: <sip:192.0.2.2>\r\nContent-Type: application/sdp\r\n", SDP_ANSWER),
+			 0);
+	up_for(W, 100);
+	assert_int_equal(up_count(A, ZSIP_UA_ANSWERED), 1);
+	assert_int_equal(zsip_call_hangup(c, up_now(W)), 0);
+	up_for(W, 100);
+	assert_int_equal(up_answer(W, 1, "BYE ", 200, NULL, NULL, NULL), 0);
+	up_for(W, 100);
+	assert_int_equal(up_count(A, ZSIP_UA_ENDED), 1);
+	assert_heaps_idle();
+}
+
 static void test_hangup_of_unanswered_incoming_call_rejects_with_603(void **state)
 {
 	(void)state;
@@ -1524,6 +1547,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_uas_hangup_before_ack_holds_bye_until_ack_15, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_transport_error_before_answer_fails_the_incoming_call_17_2_4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hangup_that_failed_for_lack_of_memory_can_be_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_2xx_from_a_third_fork_frees_both_early_dialogs_13_2_2_4, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_hangup_of_unanswered_incoming_call_rejects_with_603, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_forked_invite_second_2xx_is_acked_then_byed_13_2_2_4, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_retransmitted_2xx_gets_the_same_ack_again_6026, setup_raw, teardown),
