@@ -490,8 +490,12 @@ end:
 	F.send_fail = 0;
 	for (int round = 0; round < 8; round++) {
 		for (int k = 0; k < MAXCALLS; k++)
-			if (F.calls[k].call && !F.calls[k].done)
-				zsip_call_hangup(F.calls[k].call, F.now);
+			if (F.calls[k].call && !F.calls[k].done) {
+				int rc = zsip_call_hangup(F.calls[k].call, F.now);
+				if (getenv("FUZZ_UA_TRACE"))
+					fprintf(stderr, "hangup call %d: %d (state %d)\n", k, rc,
+						F.calls[k].call ? (int)zsip_call_state(F.calls[k].call) : -1);
+			}
 		F.now += 40000;
 		run_timers();
 	}

@@ -564,6 +564,30 @@ static void test_transport_error_before_answer_fails_the_incoming_call_17_2_4(vo
 	assert_heaps_idle();
 }
 
+/* A hangup whose 603 could not be sent (out of memory) reports it and can
+ * be tried again; the call does not stay unanswered forever (found by
+ * fuzz_ua). */
+static void test_hangup_that_failed_for_lack_of_memory_can_be_retried(void **state)
+{
+	(void)state;
+	bob_answer = 0;
+	bob_ring = 0;
+	(void)call_bob();
+	up_for(W, 100);
+	assert_non_null(bob_call);
+	B->mem.fail_after = 1;
+	int rc = zsip_call_hangup(bob_call, up_now(W));
+	B->mem.fail_after = 0;
+	assert_int_equal(rc, ZSIP_ENOMEM);
+	assert_int_equal(up_count(B, ZSIP_UA_FAILED), 0);
+	assert_int_equal(zsip_call_hangup(bob_call, up_now(W)), 0);
+	assert_int_equal(up_count(B, ZSIP_UA_FAILED), 1);
+	up_for(W, 1000);
+	assert_int_equal(up_count(A, ZSIP_UA_FAILED), 1);
+	assert_int_equal(up_last(A, ZSIP_UA_FAILED)->status, 603);
+	assert_heaps_idle();
+}
+
 static void test_hangup_of_unanswered_incoming_call_rejects_with_603(void **state)
 {
 	(void)state;
@@ -1499,6 +1523,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bye_before_ack_ends_call_and_stops_2xx_retransmissions_5407, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_uas_hangup_before_ack_holds_bye_until_ack_15, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_transport_error_before_answer_fails_the_incoming_call_17_2_4, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hangup_that_failed_for_lack_of_memory_can_be_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hangup_of_unanswered_incoming_call_rejects_with_603, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_forked_invite_second_2xx_is_acked_then_byed_13_2_2_4, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_retransmitted_2xx_gets_the_same_ack_again_6026, setup_raw, teardown),

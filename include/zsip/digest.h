@@ -133,7 +133,9 @@ void zsip_auth_client_free(struct zsip_auth_client *c);
  *   ZSIP_EAUTH           no challenge header, or a malformed one
  *   ZSIP_ELIMIT          a value longer than ZSIP_AUTH_MAX_VALUE, or more
  *                        than ZSIP_AUTH_MAX_REALMS realms
- *   ZSIP_EINVAL          resp is not a 401/407, or cred gave a bad user */
+ *   ZSIP_EINVAL          resp is not a 401/407, or cred gave an empty user
+ *                        name, one with a control character, or neither a
+ *                        password nor an HA1 of the algorithm's length */
 int zsip_auth_client_challenge(struct zsip_auth_client *c, const struct zsip_msg *resp);
 
 /* Writes an Authorization (or Proxy-Authorization, for realms challenged

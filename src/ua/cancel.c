@@ -127,8 +127,14 @@ int zsipi_call_hangup(struct zsip_call *c, uint64_t now)
 	}
 	switch (c->state) {
 	case ZSIP_CALL_INCOMING:
-	case ZSIP_CALL_EARLY:
-		return zsip_call_respond(c, 603, NULL, NONE, NULL, NULL, now);
+	case ZSIP_CALL_EARLY: {
+		int rc = zsip_call_respond(c, 603, NULL, NONE, NULL, NULL, now);
+		/* Not sent (out of memory): the call is still ours to end;
+		 * a later hangup must try again, not get ZSIP_ESTATE. */
+		if (rc < 0)
+			c->flags &= (uint16_t)~CALL_HUNGUP;
+		return rc;
+	}
 	case ZSIP_CALL_CONNECTING:
 		/* §15: not before the ACK of our 2xx (or its timeout). */
 		c->flags |= CALL_BYE_HELD;

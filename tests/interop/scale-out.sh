@@ -3,8 +3,8 @@
 # hash on Call-ID, OPTIONS probing) in front of two examples/uas instances.
 #  1. SIPp's uac drives CALLS calls through Kamailio: every call must complete
 #     and both instances must have taken calls.
-#  2. A second SIPp run starts; MID-run one instance is ended (SIGKILL). Its
-#     calls in flight may fail (reported, not required).
+#  2. A second SIPp run starts; MID-run one instance is ended (SIGKILL). Calls
+#     it held may fail (reported, not required); INVITEs fail over to the other.
 #  3. Once the probe has marked it down, AFTER more calls: every one completes,
 #     all on the surviving instance.
 # Usage: tests/interop/scale-out.sh [PROJECT_DIR]
@@ -25,7 +25,7 @@ sleep 1.5 # first probes
 
 sipp_run() { # sipp_run NAME CALLS RATE: SIPp's uac through Kamailio; its status
   run_bounded $(( $2 / $3 + 40 )) "$1" "$(q sipp -sn uac "${SIPP_LO[@]}" -p "$lport" -m "$2" -r "$3" \
-    -timeout $(( $2 / $3 + 30 )) -timeout_error -trace_stat -stf "$TMP/$1.csv" "127.0.0.1:$kport")"
+    -timeout $(( $2 / $3 + 30 )) -timeout_error -trace_stat -stf "$TMP/$1.csv" -trace_err -error_file "$TMP/$1-errors.log" "127.0.0.1:$kport")"
 }
 to() { grep -c "scale: INVITE .* -> sip:127.0.0.1:$1\$" "$TMP/kamailio.log"; }
 
@@ -41,7 +41,7 @@ sleep $(awk -v m="$MID" -v r="$RATE" 'BEGIN { printf "%.1f", m / r / 2 }')
 kill -KILL -- "-$ub" 2>/dev/null
 wait "$s2"; rc2=$?
 ok2=$(stat_col "$TMP/phase2.csv" 'SuccessfulCall(C)') fail2=$(stat_col "$TMP/phase2.csv" 'FailedCall(C)')
-echo "phase 2: B killed mid-run: $ok2/$MID calls ok, $fail2 failed (calls in flight on B), sipp rc $rc2"
+echo "phase 2: B killed mid-run: $ok2/$MID calls ok, $fail2 failed (the INVITEs B did not answer fail over to A), sipp rc $rc2"
 
 # 3. new calls all go to the survivor
 sleep 2
