@@ -541,7 +541,6 @@ static void test_uas_hangup_before_ack_holds_bye_until_ack_15(void **state)
 	assert_heaps_idle();
 }
 
-/* An incoming call not answered yet: hang-up rejects it (603). */
 /* §17.2.4: the transport fails under an INVITE not answered yet (here its
  * 100 Trying): the call can no longer be answered and ends with FAILED
  * (reason TRANSPORT) instead of waiting forever (found by fuzz_ua). */
@@ -588,6 +587,7 @@ static void test_hangup_that_failed_for_lack_of_memory_can_be_retried(void **sta
 	assert_heaps_idle();
 }
 
+/* An incoming call not answered yet: hang-up rejects it (603). */
 static void test_hangup_of_unanswered_incoming_call_rejects_with_603(void **state)
 {
 	(void)state;
