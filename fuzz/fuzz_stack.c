@@ -25,6 +25,10 @@
  * cap 1 + (b & 15); bit 4: T1/T2/T4 = 100/400/500 ms; bit 5: 600-byte
  * message limit. A message ending in '\n' gets cap 11 and the defaults.
  *
+ * Every request handed to the TU must read exactly as a parse of its own
+ * bytes: the stack stamps received/rport into its copy and moves the first
+ * parse onto it (zsipi_msg_move) instead of parsing again.
+ *
  * Self-contained: built against src/ alone (make fuzz); AFL++ links
  * fuzz/afl_main.c as the driver. */
 #include <stddef.h>
@@ -35,6 +39,7 @@
 
 #include "zsip/msg.h"
 #include "zsip/stack.h"
+#include "../tests/support/msgcmp.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -122,6 +127,34 @@ static void forget(struct zsip_txn *t)
 	}
 }
 
+/* Same offsets in their own buffers, or both absent. */
+static int same_at(struct zsip_str a, const char *abuf, struct zsip_str b, const char *bbuf)
+{
+	if (!a.p || !b.p)
+		return a.p == b.p;
+	return a.p - abuf == b.p - bbuf && a.len == b.len;
+}
+
+static void check_moved(const struct zsip_msg *m)
+{
+	static struct zsip_msg re;
+	if (zsip_msg_parse(&re, m->buf, m->len, NULL) != (int)m->len)
+		abort();
+	if (msgcmp(m, &re, 0, NULL, 0) != 0)
+		abort();
+	const struct zsip_str a[] = { m->via.host, m->via.params, m->via.branch, m->via.received,
+				      m->via.rport, m->from.tag, m->to.tag, m->call_id, m->body, m->head };
+	const struct zsip_str b[] = { re.via.host, re.via.params, re.via.branch, re.via.received,
+				      re.via.rport, re.from.tag, re.to.tag, re.call_id, re.body, re.head };
+	for (size_t i = 0; i < sizeof a / sizeof a[0]; i++)
+		if (!same_at(a[i], m->buf, b[i], re.buf))
+			abort();
+	for (unsigned i = 0; i < m->nhdr; i++)
+		if (!same_at(m->hdr[i].value, m->buf, re.hdr[i].value, re.buf) ||
+		    m->hdr[i].line_len != re.hdr[i].line_len)
+			abort();
+}
+
 static void fz_event(void *user, const struct zsip_event *ev)
 {
 	(void)user;
@@ -132,6 +165,7 @@ static void fz_event(void *user, const struct zsip_event *ev)
 	case ZSIP_EV_REQUEST:
 		if (!ev->txn || !ev->msg)
 			abort();
+		check_moved(ev->msg);
 		for (int i = 0; i < MAX_HANDLES; i++) {
 			if (!F.srv[i]) {
 				F.srv[i] = ev->txn;

@@ -262,6 +262,28 @@ static void test_timer_reserve_guarantees_start(void **state)
 	free(t);
 }
 
+/* A heap grown for a burst of reservations goes back to its first size
+ * once they are given back, so an idle stack returns to its empty size. */
+static void test_timer_heap_grown_for_a_burst_shrinks_back_when_idle(void **state)
+{
+	(void)state;
+	struct zsipi_mem mem;
+	zsipi_mem_init(&mem, NULL);
+	struct zsipi_timers ts;
+	zsipi_timers_init(&ts, &mem);
+	assert_int_equal(zsipi_timers_reserve(&ts, 64), 0);
+	zsipi_timers_unreserve(&ts, 64);
+	size_t idle = mem.bytes;
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(zsipi_timers_reserve(&ts, 3), 0);
+	assert_true(mem.bytes > idle);
+	for (int i = 0; i < 300; i++)
+		zsipi_timers_unreserve(&ts, 3);
+	assert_int_equal(mem.bytes, idle);
+	zsipi_timers_fini(&ts);
+	assert_int_equal(mem.bytes, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_timer_zero_length_timer_started_in_callback_fires_same_run),
 		cmocka_unit_test(test_timer_random_operations_match_reference),
 		cmocka_unit_test(test_timer_reserve_guarantees_start),
+		cmocka_unit_test(test_timer_heap_grown_for_a_burst_shrinks_back_when_idle),
 	};
 	return cmocka_run_group_tests_name("timer", tests, NULL, NULL);
 }

@@ -48,6 +48,24 @@ int zsipi_timers_reserve(struct zsipi_timers *ts, size_t k)
 void zsipi_timers_unreserve(struct zsipi_timers *ts, size_t k)
 {
 	ts->reserved = k > ts->reserved ? 0 : ts->reserved - k;
+	/* Give back a heap grown for a burst once it is a quarter used, so
+	 * that an idle stack returns to its empty size; the slack avoids
+	 * growing and shrinking around one size. A failed allocation keeps
+	 * the larger heap. */
+	size_t used = ts->n > ts->reserved ? ts->n : ts->reserved;
+	if (ts->cap <= 64 || used > ts->cap / 4)
+		return;
+	size_t cap = 64;
+	while (cap < used * 2)
+		cap *= 2;
+	struct zsipi_timer **h = zsipi_mem_alloc(ts->mem, cap * sizeof(*h));
+	if (!h)
+		return;
+	if (ts->n)
+		memcpy(h, ts->heap, ts->n * sizeof(*h));
+	zsipi_mem_free(ts->mem, ts->heap, ts->cap * sizeof(*ts->heap));
+	ts->heap = h;
+	ts->cap = cap;
 }
 
 static int earlier(const struct zsipi_timer *a, const struct zsipi_timer *b)
