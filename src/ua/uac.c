@@ -263,8 +263,10 @@ static void got_2xx(struct zsip_call *c, const struct zsip_event *ev)
 	c->dlg->local_cseq = m->cseq.num;
 	drop_early(c);
 	c->state = ZSIP_CALL_ESTABLISHED;
-	if (c->flags & CALL_HUNGUP) {
-		/* The 2xx raced our CANCEL: ACK, then BYE (§9.1, §15). */
+	if (c->flags & (CALL_HUNGUP | CALL_DONE)) {
+		/* The 2xx raced our CANCEL, or came again after the call
+		 * failed (no room for its dialog the first time): ACK, then
+		 * BYE (§9.1, §15), and no event after the terminal one. */
 		zsipi_uac_ack(c, c->dlg, m->cseq.num, NONE, NONE, 1, ev->now_ms);
 		zsipi_call_send_bye(c, ZSIP_UA_END_LOCAL, ev->now_ms);
 		return;
