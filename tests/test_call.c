@@ -1500,6 +1500,34 @@ static void test_reinvite_challenged_401_is_resent_with_credentials(void **state
 	assert_int_equal(up_last(A, ZSIP_UA_REINVITE_DONE)->status, 200);
 }
 
+/* §13.2.2.4 with three early dialogs: the 2xx of the middle one wins; the
+ * others are dropped and the heap is back to idle (found by fuzz_ua: the
+ * winner was swapped in front losing the rest of the list). */
+static void test_2xx_from_a_middle_fork_keeps_every_dialog_accounted_for(void **state)
+{
+	(void)state;
+	struct zsip_call *c = call_bob();
+	up_for(W, 20);
+	raw_answer("INVITE ", 180, "f1", BOB_CONTACT);
+	raw_answer("INVITE ", 180, "f2", BOB_CONTACT);
+	raw_answer("INVITE ", 180, "f3", BOB_CONTACT);
+	up_for(W, 20);
+	struct zsip_ua_stats st;
+	zsip_ua_stats(A->ua, &st);
+	assert_int_equal(st.dialogs, 3);
+	raw_answer_at(1, "INVITE ", 200, "f2", BOB_CONTACT, SDP_ANSWER);
+	up_for(W, 20);
+	assert_int_equal(up_count(A, ZSIP_UA_ANSWERED), 1);
+	zsip_ua_stats(A->ua, &st);
+	assert_int_equal(st.dialogs, 1);
+	zsip_call_hangup(c, up_now(W));
+	up_for(W, 20);
+	assert_int_equal(up_rx_count(B, "BYE ", "tag=f2"), 1);
+	raw_answer("BYE ", 200, NULL, NULL);
+	up_for(W, 20);
+	assert_heaps_idle();
+}
+
 /* ------------------------------------------------------------ main */
 
 int main(void)
@@ -1558,6 +1586,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bye_challenged_407_is_resent_with_proxy_credentials_22_3, setup_auth_raw, teardown_auth),
 		cmocka_unit_test_setup_teardown(test_reinvite_challenged_401_is_resent_with_credentials, setup_auth_raw, teardown_auth),
 		cmocka_unit_test_setup_teardown(test_2xx_retransmitted_after_bye_is_still_acked_5407, setup_raw, teardown),
+		cmocka_unit_test_setup_teardown(test_2xx_from_a_middle_fork_keeps_every_dialog_accounted_for, setup_raw, teardown),
 	};
 	return cmocka_run_group_tests_name("call", tests, NULL, NULL);
 }

@@ -246,9 +246,11 @@ static void got_2xx(struct zsip_call *c, const struct zsip_event *ev)
 	}
 	struct zsipi_dlg **pp = find_dialog(c, m->to.tag);
 	if (pp != &c->dlg) {
-		/* Swap the winner in front. */
+		/* The winner goes in front, the former first dialog joins the
+		 * forks (the primary's next is always NULL). */
 		*pp = d->next;
-		d->next = c->forks;
+		d->next = NULL;
+		c->dlg->next = c->forks;
 		c->forks = c->dlg;
 		c->dlg = d;
 	}
