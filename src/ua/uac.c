@@ -246,12 +246,12 @@ static void got_2xx(struct zsip_call *c, const struct zsip_event *ev)
 	}
 	struct zsipi_dlg **pp = find_dialog(c, m->to.tag);
 	if (pp != &c->dlg) {
-		/* The winner goes in front, the former first dialog joins the
-		 * forks (the primary's next is always NULL). */
+		/* Swap the winner in front; the old front joins the forks
+		 * (it kept no list of its own: the primary's next is NULL). */
 		*pp = d->next;
-		d->next = NULL;
 		c->dlg->next = c->forks;
 		c->forks = c->dlg;
+		d->next = NULL;
 		c->dlg = d;
 	}
 	/* §13.2.2.4: the route set is recomputed from the 2xx. */
