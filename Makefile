@@ -151,7 +151,7 @@ fuzz-cov:
 
 # ---------------------------------------------------------------- bench
 bench: $(BENCH)
-tests/bench/%: tests/bench/%.c lib/libzsip.a $(HDRS)
+tests/bench/%: tests/bench/%.c lib/libzsip.a $(HDRS) $(wildcard tests/bench/*.h)
 	$(CC) $(ZCFLAGS) -O2 -o $@ $< lib/libzsip.a $(LDFLAGS)
 
 # ---------------------------------------------------------------- demo

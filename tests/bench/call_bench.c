@@ -42,32 +42,7 @@
 #define SDP_OFFER "v=0\r\no=alice 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 49170 RTP/AVP 0\r\n"
 #define SDP_ANSWER "v=0\r\no=bob 1 1 IN IP4 10.0.0.2\r\ns=-\r\nc=IN IP4 10.0.0.2\r\nt=0 0\r\nm=audio 3456 RTP/AVP 0\r\n"
 
-/* ------------------------------------------------------------ allocator */
-
-struct count_mem {
-	size_t live, peak;
-};
-
-static void *cm_alloc(void *user, size_t n)
-{
-	struct count_mem *m = user;
-	void *p = malloc(n);
-	if (p) {
-		m->live += n;
-		if (m->live > m->peak)
-			m->peak = m->live;
-	}
-	return p;
-}
-
-static void cm_free(void *user, void *p, size_t n)
-{
-	struct count_mem *m = user;
-	if (p) {
-		m->live -= n;
-		free(p);
-	}
-}
+#include "count_mem.h"
 
 /* ------------------------------------------------ in-memory transport */
 

@@ -35,32 +35,7 @@
 #include "zsip/msg.h"
 #include "zsip/stack.h"
 
-/* ------------------------------------------------------------ allocator */
-
-struct count_mem {
-	size_t live, peak;
-};
-
-static void *cm_alloc(void *user, size_t n)
-{
-	struct count_mem *m = user;
-	void *p = malloc(n);
-	if (p) {
-		m->live += n;
-		if (m->live > m->peak)
-			m->peak = m->live;
-	}
-	return p;
-}
-
-static void cm_free(void *user, void *p, size_t n)
-{
-	struct count_mem *m = user;
-	if (p) {
-		m->live -= n;
-		free(p);
-	}
-}
+#include "count_mem.h"
 
 /* ------------------------------------------------ in-memory transport */
 
