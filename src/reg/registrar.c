@@ -707,8 +707,8 @@ struct zsip_registrar *zsip_registrar_new(struct zsip_stack *s, const struct zsi
 	uint32_t def = c.default_expires ? c.default_expires : DEF_EXPIRES;
 	if (per > MAX_PER_AOR || mn > mx || max_aors > (1u << 24) || !c.store.get != !c.store.put)
 		return NULL;
-	size_t ntab = 16;
-	while (ntab < max_aors)
+	size_t ntab = c.store.get ? 1 : 16; /* with a store the table stays empty */
+	while (ntab < max_aors && !c.store.get)
 		ntab *= 2;
 	if (zsipi_timers_reserve(&s->timers, 1) != 0)
 		return NULL;
@@ -728,10 +728,7 @@ struct zsip_registrar *zsip_registrar_new(struct zsip_stack *s, const struct zsi
 	r->stack = s;
 	r->work = work;
 	r->nwork = nwork;
-	r->store = c.store;
-	if (!r->store.get) {
-		r->store = (struct zsip_registrar_store){ table_get, table_put, r };
-	}
+	r->store = c.store.get ? c.store : (struct zsip_registrar_store){ table_get, table_put, r };
 	zsipi_timer_init(&r->timer);
 	r->tab = tab;
 	r->ntab = ntab;
