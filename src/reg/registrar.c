@@ -587,8 +587,8 @@ static int update(struct zsip_registrar *r, struct zsip_txn *txn, const struct z
 				next[nnext++] = (struct zsip_reg_binding){ ch[i].uri, m->call_id, m->cseq.num, ch[i].q,
 									   now + (uint64_t)ch[i].expires * 1000 };
 		}
-		/* Removals in the same request count; growth past the cap
-		 * does not happen. */
+		/* The cap holds the set as it would be (a request that
+		 * removes one binding and adds another is fine at it). */
 		if (nnext > ncur && nnext > r->max_per_aor)
 			return reply_503(r, txn, now);
 	}
