@@ -495,6 +495,10 @@ int ex_net_turn(struct ex_net *n, uint64_t app_deadline, uint64_t *now)
 			pfd[np].events = POLLIN;
 			pc[np++] = &n->conns[i];
 		}
+	/* The wait counts from the caller's clock, not from the last turn's:
+	 * before the first turn there was none, and a request sent since then
+	 * (its Timer A at now + T1) must not wait for a peer that stays silent. */
+	n->now = *now;
 	uint64_t deadline = zsip_stack_next_deadline(n->stack);
 	if (app_deadline < deadline)
 		deadline = app_deadline;

@@ -49,8 +49,9 @@ const struct zsip_addr *ex_net_local(const struct ex_net *net);
 const char *ex_net_sent_by(const struct ex_net *net);
 
 /* One turn of the loop, waiting at most until app_deadline (UINT64_MAX:
- * only the stack's timers) or a signal. *now gets the time read in this
- * turn. Returns 0, or -1 after a fatal socket error (printed). */
+ * only the stack's timers) or a signal. *now holds the caller's current
+ * time on entry (the wait is measured from it) and gets the time read in
+ * this turn. Returns 0, or -1 after a fatal socket error (printed). */
 int ex_net_turn(struct ex_net *net, uint64_t app_deadline, uint64_t *now);
 
 /* The last destination a send failed for (connection refused, ICMP

@@ -629,9 +629,243 @@ static void test_registrar_measures_heap_bytes_per_binding(void **state)
 	assert_true(one / 1000 < 512 && more / 3000 < 256);
 }
 
+/* ------------------------------------------- the application's storage */
+
+/* A binding store of the application's (zsip_registrar_store): a small
+ * array of its own copies, counting calls, failing on demand. */
+#define ST_MAX 8
+struct st_binding {
+	char aor[128], uri[128], cid[128];
+	uint32_t cseq;
+	uint16_t q;
+	uint64_t expires_at;
+};
+
+static struct {
+	struct st_binding b[ST_MAX];
+	size_t n;
+	int get_rc, put_rc;         /* non-zero: what get / put return */
+	unsigned gets, puts;
+	size_t last_put_n;
+} S;
+
+static int st_get(void *user, struct zsip_str aor, struct zsip_reg_binding *out, size_t max, uint64_t now)
+{
+	(void)now;
+	assert_ptr_equal(user, &S);
+	S.gets++;
+	if (S.get_rc)
+		return S.get_rc;
+	size_t k = 0;
+	for (size_t i = 0; i < S.n && k < max; i++) {
+		const struct st_binding *b = &S.b[i];
+		if (!zsip_str_eq(aor, zsip_str_c(b->aor)))
+			continue;
+		out[k++] = (struct zsip_reg_binding){ zsip_str_c(b->uri), zsip_str_c(b->cid), b->cseq, b->q,
+						      b->expires_at };
+	}
+	return (int)k;
+}
+
+static int st_put(void *user, struct zsip_str aor, const struct zsip_reg_binding *set, size_t n, uint64_t now)
+{
+	(void)user;
+	(void)now;
+	S.puts++;
+	S.last_put_n = n;
+	if (S.put_rc)
+		return S.put_rc;
+	size_t k = 0;
+	for (size_t i = 0; i < S.n; i++)
+		if (!zsip_str_eq(aor, zsip_str_c(S.b[i].aor)))
+			S.b[k++] = S.b[i];
+	S.n = k;
+	for (size_t i = 0; i < n; i++) {
+		assert_true(S.n < ST_MAX);
+		struct st_binding *b = &S.b[S.n++];
+		snprintf(b->aor, sizeof b->aor, "%.*s", (int)aor.len, aor.p);
+		snprintf(b->uri, sizeof b->uri, "%.*s", (int)set[i].uri.len, set[i].uri.p);
+		snprintf(b->cid, sizeof b->cid, "%.*s", (int)set[i].call_id.len, set[i].call_id.p);
+		b->cseq = set[i].cseq;
+		b->q = set[i].q;
+		b->expires_at = set[i].expires_at;
+	}
+	return 0;
+}
+
+static void st_add(const char *aor, const char *uri, const char *cid, uint32_t cseq, uint16_t q, uint64_t at)
+{
+	struct st_binding *b = &S.b[S.n++];
+	snprintf(b->aor, sizeof b->aor, "%s", aor);
+	snprintf(b->uri, sizeof b->uri, "%s", uri);
+	snprintf(b->cid, sizeof b->cid, "%s", cid);
+	b->cseq = cseq;
+	b->q = q;
+	b->expires_at = at;
+}
+
+static int setup_store(void **state)
+{
+	(void)state;
+	memset(&C, 0, sizeof C);
+	memset(&S, 0, sizeof S);
+	admit_status = 0;
+	C.store = (struct zsip_registrar_store){ st_get, st_put, &S };
+	return start();
+}
+
+#define BOB "sip:bob@biloxi.example.com"
+
+/* §10.3 step 8 (and §10.2.3): a query lists, with their remaining
+ * expires and q, the bindings the store returns, and writes nothing. */
+static void test_registrar_store_200_lists_the_bindings_the_store_returns_10_3(void **state)
+{
+	(void)state;
+	st_add(BOB, "sip:bob@192.0.2.4", "a", 1, 1000, W->now + 100000);
+	st_add(BOB, "sip:bob@192.0.2.5", "b", 7, 500, W->now + 30000);
+	assert_int_equal(reg(CID, 1, ""), 200);
+	char uri[128], q[8];
+	uint32_t e;
+	assert_int_equal(sent_contact(0, uri, sizeof uri, &e, q), 0);
+	assert_string_equal(uri, "sip:bob@192.0.2.4");
+	assert_int_equal(e, 100);
+	assert_int_equal(sent_contact(1, uri, sizeof uri, &e, q), 0);
+	assert_string_equal(uri, "sip:bob@192.0.2.5");
+	assert_int_equal(e, 30);
+	assert_string_equal(q, "0.500");
+	assert_int_equal(sent_contact(2, uri, sizeof uri, &e, NULL), -1);
+	assert_int_equal(S.gets, 1);
+	assert_int_equal(S.puts, 0);
+	/* The helper's own table is not used. */
+	assert_int_equal(nbindings(), 0);
+}
+
+/* §10.3 step 7: a new binding goes to the store with the canonical AOR,
+ * the request's Call-ID and CSeq, its q and its end; the 200 lists it. */
+static void test_registrar_store_put_gets_new_binding_with_call_id_cseq_q_expiry_10_3(void **state)
+{
+	(void)state;
+	assert_int_equal(reg_to("sip:%62ob@BILOXI.example.com;transport=udp", CID, 1826,
+				"Contact: <sip:bob@192.0.2.4>;q=0.7\r\nExpires: 600\r\n"), 200);
+	assert_int_equal(S.puts, 1);
+	assert_int_equal(S.n, 1);
+	assert_string_equal(S.b[0].aor, BOB);
+	assert_string_equal(S.b[0].uri, "sip:bob@192.0.2.4");
+	assert_string_equal(S.b[0].cid, CID);
+	assert_int_equal(S.b[0].cseq, 1826);
+	assert_int_equal(S.b[0].q, 700);
+	assert_int_equal(S.b[0].expires_at, W->now + 600000);
+	char uri[128];
+	uint32_t e;
+	assert_int_equal(sent_contact(0, uri, sizeof uri, &e, NULL), 0);
+	assert_int_equal(e, 600);
+}
+
+/* §10.3 step 7: a stored binding with the request's Call-ID and a CSeq
+ * not lower refuses the request (500), and the store is not written; a
+ * short expiry gets 423 without a write either. */
+static void test_registrar_store_old_cseq_gets_500_and_no_put_10_3(void **state)
+{
+	(void)state;
+	st_add(BOB, "sip:bob@192.0.2.4", CID, 10, 1000, W->now + 100000);
+	assert_int_equal(reg(CID, 10, PHONE "Expires: 600\r\n"), 500);
+	assert_int_equal(reg(CID, 9, "Contact: *\r\nExpires: 0\r\n"), 500);
+	assert_int_equal(reg(CID, 11, PHONE "Expires: 5\r\n"), 423);
+	assert_int_equal(S.puts, 0);
+	assert_int_equal(S.b[0].cseq, 10);
+	assert_int_equal(reg(CID, 11, PHONE "Expires: 600\r\n"), 200);
+	assert_int_equal(S.puts, 1);
+	assert_int_equal(S.b[0].cseq, 11);
+}
+
+/* §10.3 step 6: "*" with Expires: 0 writes an empty set for the AOR; other
+ * AORs are untouched. */
+static void test_registrar_store_star_puts_an_empty_set_10_3(void **state)
+{
+	(void)state;
+	st_add(BOB, "sip:bob@192.0.2.4", "a", 1, 1000, W->now + 100000);
+	st_add(BOB, "sip:bob@192.0.2.5", "b", 1, 1000, W->now + 100000);
+	st_add("sip:alice@biloxi.example.com", "sip:alice@192.0.2.9", "c", 1, 1000, W->now + 100000);
+	assert_int_equal(reg(CID, 1, "Contact: *\r\nExpires: 0\r\n"), 200);
+	assert_int_equal(S.puts, 1);
+	assert_int_equal(S.last_put_n, 0);
+	assert_int_equal(S.n, 1);
+	assert_string_equal(S.b[0].aor, "sip:alice@biloxi.example.com");
+}
+
+/* §10.2.2, §10.3 step 7: Expires 0 on one Contact writes the others back
+ * unchanged, and a binding that has ended (expires_at passed) is neither
+ * listed nor written back. */
+static void test_registrar_store_removal_keeps_others_and_drops_ended_ones_10_3(void **state)
+{
+	(void)state;
+	st_add(BOB, "sip:bob@192.0.2.4", "a", 1, 1000, W->now + 100000);
+	st_add(BOB, "sip:bob@192.0.2.5", "b", 3, 250, W->now + 200000);
+	st_add(BOB, "sip:bob@192.0.2.6", "c", 1, 1000, W->now);    /* ended */
+	assert_int_equal(reg(CID, 1, PHONE "Expires: 0\r\n"), 200);
+	assert_int_equal(S.last_put_n, 1);
+	assert_int_equal(S.n, 1);
+	assert_string_equal(S.b[0].uri, "sip:bob@192.0.2.5");
+	assert_string_equal(S.b[0].cid, "b");
+	assert_int_equal(S.b[0].cseq, 3);
+	assert_int_equal(S.b[0].q, 250);
+	assert_int_equal(S.b[0].expires_at, W->now + 200000);
+	char uri[128];
+	uint32_t e;
+	assert_int_equal(sent_contact(0, uri, sizeof uri, &e, NULL), 0);
+	assert_string_equal(uri, "sip:bob@192.0.2.5");
+	assert_int_equal(sent_contact(1, uri, sizeof uri, &e, NULL), -1);
+}
+
+/* A store that fails: get or put failing is the server's trouble, 500
+ * (§21.5.1); a store that says it is full is overloaded, 503 with
+ * Retry-After (§21.5.4), as the helper's own table past its caps. */
+static void test_registrar_store_failure_gets_500_and_full_store_503(void **state)
+{
+	(void)state;
+	struct zsip_msg m;
+	S.get_rc = -1;
+	assert_int_equal(reg(CID, 1, PHONE), 500);
+	assert_int_equal(S.puts, 0);
+	struct zsip_reg_contact c[2];
+	assert_int_equal(lookup(BOB, c, 2), ZSIP_ESTORE);
+	S.get_rc = 0;
+	S.put_rc = ZSIP_ESTORE;
+	assert_int_equal(reg(CID, 2, PHONE), 500);
+	S.put_rc = ZSIP_ELIMIT;
+	assert_int_equal(reg(CID, 3, PHONE), 503);
+	last_sent(&m);
+	assert_non_null(zsip_msg_find(&m, ZSIP_HDR_RETRY_AFTER));
+	S.put_rc = ZSIP_ENOMEM;
+	assert_int_equal(reg(CID, 4, PHONE), 503);
+	assert_int_equal(S.n, 0);
+	S.put_rc = 0;
+	assert_int_equal(reg(CID, 5, PHONE), 200);
+	assert_int_equal(S.n, 1);
+}
+
+/* §16.5 routing: lookup reads through the store and skips ended
+ * bindings; the uri slices are the store's. */
+static void test_registrar_store_lookup_reads_through_get(void **state)
+{
+	(void)state;
+	st_add(BOB, "sip:bob@192.0.2.4", "a", 1, 1000, W->now + 100000);
+	st_add(BOB, "sip:bob@192.0.2.6", "c", 1, 1000, W->now - 1);
+	struct zsip_reg_contact c[2];
+	assert_int_equal(lookup("sip:bob@biloxi.example.com;user=phone", c, 2), 1);
+	assert_ptr_equal(c[0].uri.p, S.b[0].uri);
+	assert_int_equal(c[0].expires, 100);
+	assert_int_equal(S.gets, 1);
+	assert_int_equal(lookup("sip:nobody@biloxi.example.com", c, 2), 0);
+	/* Half a store is refused. */
+	assert_null(zsip_registrar_new(W->s, &(struct zsip_registrar_config){ .store = { .get = st_get } }));
+	assert_null(zsip_registrar_new(W->s, &(struct zsip_registrar_config){ .store = { .put = st_put } }));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define TS(f) cmocka_unit_test_setup_teardown(f, setup_store, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_registrar_binds_contact_and_200_lists_it_with_expires),
 		T(test_registrar_contact_expires_param_wins_over_header_else_default),
@@ -655,6 +889,13 @@ int main(void)
 		T(test_registrar_ignores_what_is_not_a_register_server_transaction),
 		T(test_registrar_with_digest_server_challenges_then_binds_22_4),
 		T(test_registrar_measures_heap_bytes_per_binding),
+		TS(test_registrar_store_200_lists_the_bindings_the_store_returns_10_3),
+		TS(test_registrar_store_put_gets_new_binding_with_call_id_cseq_q_expiry_10_3),
+		TS(test_registrar_store_old_cseq_gets_500_and_no_put_10_3),
+		TS(test_registrar_store_star_puts_an_empty_set_10_3),
+		TS(test_registrar_store_removal_keeps_others_and_drops_ended_ones_10_3),
+		TS(test_registrar_store_failure_gets_500_and_full_store_503),
+		TS(test_registrar_store_lookup_reads_through_get),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* Calls between UAs over the simulated lossy network (support/sim.h), for
  * many seeds, over UDP-like and TCP-like links at 20% loss: the call flows
- * of RFC 3665 §3 and the races of RFC 5407 §3, each in its own test.
+ * of RFC 3665 §3, the races of RFC 5407 §3 and an INVITE challenged by 407
+ * (RFC 3261 §22.2, §22.3), each in its own test.
  *
  * Checked on every run: each call gets exactly one terminal event and no
  * event after it, no event comes twice, both ends agree on how the call
@@ -25,7 +26,7 @@
 
 #define T1 500u
 #define LOSS 20u
-#define NSLOT 4
+#define NSLOT 6
 #define NACT 16
 #define NNODE 3
 #define FORK_HOST "10.0.0.9" /* datagrams sent there reach nodes 1 and 2 */
@@ -48,6 +49,8 @@ struct slot {
 	int reinvite_fail;              /* a non-2xx REINVITE_DONE status, 0: none */
 	int reinvite_rc;                /* what the flow's last zsip_call_reinvite returned */
 	int state_at_hangup;            /* zsip_call_state when the flow hung up; 0: it did not */
+	int challenged;                 /* incoming: rejected with a 407 challenge */
+	char call_id[128];
 };
 
 struct world;
@@ -77,6 +80,13 @@ struct node {
 	int resume;                     /* after our re-INVITE succeeds, re-INVITE once more (resume) */
 	unsigned options_resp;
 	int options_status;
+
+	/* Digest (RFC 3261 §22), in worlds made with auth: node 0 answers
+	 * challenges as alice, node 1 challenges every INVITE with 407 until
+	 * it carries good credentials (a proxy's challenge, §22.3). */
+	struct zsip_auth_server *srv;   /* NULL: no challenge */
+	struct sim_rng rng;             /* the stack's random callback (srv needs one) */
+	unsigned cred_calls;            /* times the credentials callback ran */
 };
 
 enum act_kind { ACT_INVITE, ACT_ANSWER, ACT_HANGUP, ACT_GIVEUP, ACT_REINVITE, ACT_OPTIONS };
@@ -149,6 +159,46 @@ static int on_send(void *user, int tid, const struct zsip_addr *dst, const char 
 	return 0;
 }
 
+static void keep_call_id(struct slot *s)
+{
+	struct zsip_str id = zsip_call_id(s->call);
+	snprintf(s->call_id, sizeof(s->call_id), "%.*s", (int)id.len, id.p);
+}
+
+/* The stack's randomness, from the seed (the digest server refuses the
+ * seeded fallback). */
+static int node_random(void *user, void *buf, size_t len)
+{
+	struct node *n = user;
+	for (size_t i = 0; i < len; i++)
+		((unsigned char *)buf)[i] = (unsigned char)sim_rng_next(&n->rng);
+	return 0;
+}
+
+/* alice's credentials, for any realm. */
+static int node_cred(void *user, const struct zsip_str *realm, enum zsip_digest_alg alg, struct zsip_auth_cred *out)
+{
+	struct node *n = user;
+	(void)realm;
+	(void)alg;
+	n->cred_calls++;
+	snprintf(out->user, sizeof(out->user), "alice");
+	snprintf(out->password, sizeof(out->password), "secret");
+	return 0;
+}
+
+static int node_lookup(void *user, const struct zsip_str *realm, const struct zsip_str *username,
+		       enum zsip_digest_alg alg, struct zsip_auth_cred *out)
+{
+	(void)user;
+	(void)realm;
+	(void)alg;
+	if (!zsip_str_eq(*username, ZSIP_STR("alice")))
+		return -1;
+	snprintf(out->password, sizeof(out->password), "secret");
+	return 0;
+}
+
 static void add_act(struct world *w, uint64_t at, enum act_kind kind, int node, int slot, const char *arg)
 {
 	CHECK(w, w->nact < NACT);
@@ -214,6 +264,7 @@ static void on_event(void *user, const struct zsip_ua_event *ev)
 		s->call = ev->call;
 		zsip_call_set_user(ev->call, s);
 		CHECK(w, zsip_call_outgoing(ev->call) == 0);
+		keep_call_id(s);
 	} else {
 		s = ev->user;
 		CHECK(w, s != NULL && ev->call == s->call);
@@ -224,6 +275,20 @@ static void on_event(void *user, const struct zsip_ua_event *ev)
 	uint64_t now = ev->now_ms;
 	switch (ev->type) {
 	case ZSIP_UA_INCOMING:
+		if (n->srv) {
+			/* Each INVITE is verified once (its retransmissions stay in
+			 * its server transaction): the first has no credentials, the
+			 * re-sent one and every later call good ones (§22.3). */
+			int rc = zsip_auth_server_verify(n->srv, ev->msg, now, NULL);
+			CHECK(w, rc == 0 || rc == ZSIP_EAUTH_MISSING);
+			if (rc) {
+				char h[1024];
+				CHECK(w, zsip_auth_server_challenge(n->srv, now, 0, h, sizeof(h)) > 0);
+				s->challenged = 1;
+				CHECK(w, zsip_call_respond(ev->call, 407, NULL, NOBODY, NULL, h, now) == 0);
+				break;
+			}
+		}
 		if (n->link_down_on_incoming) {
 			struct sim_link l = w->sim.link[0][n->idx];
 			l.down = 1;
@@ -300,7 +365,9 @@ static void node_timeout(void *ctx, uint64_t now)
 
 static const struct sim_node_ops node_ops = { node_receive, node_deadline, node_timeout };
 
-static void world_init(struct world *w, const char *flow, uint64_t seed, int reliable, int nodes)
+/* auth: node 0 answers challenges, node 1 challenges every INVITE with 407
+ * (its stack then has a random callback). */
+static void world_init(struct world *w, const char *flow, uint64_t seed, int reliable, int nodes, int auth)
 {
 	memset(w, 0, sizeof(*w));
 	w->flow = flow;
@@ -322,6 +389,10 @@ static void world_init(struct world *w, const char *flow, uint64_t seed, int rel
 		sc.user = n;
 		sc.send = on_send;
 		sc.seed = seed * 31 + (uint64_t)i;
+		if (auth && i == 1) {
+			sim_rng_seed(&n->rng, sc.seed);
+			sc.random = node_random;
+		}
 		n->s = zsip_stack_new(&sc);
 		CHECK(w, n->s != NULL);
 		char sent_by[32];
@@ -330,8 +401,19 @@ static void world_init(struct world *w, const char *flow, uint64_t seed, int rel
 						  reliable, sent_by);
 		CHECK(w, n->tid >= 0);
 		struct zsip_ua_config uc = { .on_event = on_event, .user = n, .transport_id = n->tid };
+		if (auth && i == 0) {
+			uc.cred = node_cred;
+			uc.cred_user = n;
+		}
 		n->ua = zsip_ua_new(n->s, &uc);
 		CHECK(w, n->ua != NULL);
+		if (auth && i == 1) {
+			/* A proxy's challenge: Proxy-Authenticate in a 407,
+			 * SHA-256 then MD5 (the defaults). */
+			struct zsip_auth_server_config ac = { .realm = "proxy.example.com", .proxy = 1,
+							      .lookup = node_lookup };
+			CHECK(w, zsip_auth_server_new(n->s, &ac, &n->srv) == 0);
+		}
 		n->base = n->mem.live;
 		n->reinvite_status = 200;
 	}
@@ -349,6 +431,7 @@ static void do_act(struct world *w, const struct act *a)
 		struct zsip_call_params p = { .target = a->arg, .body = ZSIP_STR(OFFER) };
 		CHECK(w, zsip_call_invite(n->ua, &p, s, now, &s->call) == 0);
 		CHECK(w, zsip_call_outgoing(s->call) == 1);
+		keep_call_id(s);
 		break;
 	}
 	case ACT_ANSWER:
@@ -433,6 +516,7 @@ static uint64_t world_finish(struct world *w)
 		h = sim_hash_u64(h, n->hash);
 	}
 	for (int i = 0; i < w->n; i++) {
+		zsip_auth_server_free(w->node[i].srv);
 		zsip_stack_free(w->node[i].s);
 		CHECK(w, w->node[i].mem.live == 0);
 	}
@@ -476,11 +560,11 @@ static unsigned nseeds(void)
 }
 
 static uint64_t run_once(const char *name, flow_fn setup, flow_fn check, uint64_t seed, int reliable,
-			 int nodes)
+			 int nodes, int auth)
 {
 	struct world *w = calloc(1, sizeof(*w));
 	assert_non_null(w);
-	world_init(w, name, seed, reliable, nodes);
+	world_init(w, name, seed, reliable, nodes, auth);
 	setup(w);
 	world_run(w);
 	check(w);
@@ -489,19 +573,19 @@ static uint64_t run_once(const char *name, flow_fn setup, flow_fn check, uint64_
 	return h;
 }
 
-static void run_flow(const char *name, flow_fn setup, flow_fn check, int reliable, int nodes)
+static void run_flow(const char *name, flow_fn setup, flow_fn check, int reliable, int nodes, int auth)
 {
 	unsigned n = nseeds();
 	const char *only = getenv("ZSIP_UA_SIM_ONLY"); /* one seed, traced: for debugging a failure */
 	if (only) {
 		tracing = 1;
-		run_once(name, setup, check, strtoull(only, NULL, 10), reliable, nodes);
+		run_once(name, setup, check, strtoull(only, NULL, 10), reliable, nodes, auth);
 		return;
 	}
 	for (uint64_t seed = 1; seed <= n; seed++) {
-		uint64_t h = run_once(name, setup, check, seed, reliable, nodes);
+		uint64_t h = run_once(name, setup, check, seed, reliable, nodes, auth);
 		/* The same seed replays to the same trace. */
-		if (seed % 16 == 0 && run_once(name, setup, check, seed, reliable, nodes) != h) {
+		if (seed % 16 == 0 && run_once(name, setup, check, seed, reliable, nodes, auth) != h) {
 			print_error("%s: seed %llu does not replay\n", name, (unsigned long long)seed);
 			fail();
 		}
@@ -821,19 +905,83 @@ static void options_check(struct world *w)
 	CHECK(w, A->nslot == 0 && B->nslot == 0);
 }
 
+/* RFC 3261 §22.2, §22.3 (RFC 3665 §3.2's flow, the 407 here from the
+ * callee standing in for a proxy): the callee challenges the INVITE with
+ * 407 and Proxy-Authenticate; the caller asks its credentials callback,
+ * sends the INVITE again with Proxy-Authorization (CSeq + 1, new branch)
+ * on the same call handle, and the call is answered and hung up. A second
+ * call to the same realm goes with the credentials already held (§22.3:
+ * nonce count up) and is not challenged; the password is asked for once. */
+static void invite_407_answered_then_credentials_reused_setup(struct world *w)
+{
+	B->ring = 1;
+	B->answer = 200;
+	add_act(w, START, ACT_INVITE, 0, 0, "sip:b@10.0.0.2");
+	add_act(w, START + 8000, ACT_HANGUP, 0, 0, NULL);
+	add_act(w, START + 40000, ACT_INVITE, 0, 1, "sip:b@10.0.0.2");
+	add_act(w, START + 48000, ACT_HANGUP, 0, 1, NULL);
+}
+
+static void invite_407_answered_then_credentials_reused_check(struct world *w)
+{
+	CHECK(w, A->nslot == 2 && A->cred_calls <= 1);
+	for (int k = 0; k < 2; k++) {
+		const struct slot *a = &A->slot[k], *b = NULL;
+		unsigned challenged = 0;
+		for (int i = 0; i < B->nslot; i++) {
+			const struct slot *s = &B->slot[i];
+			if (strcmp(s->call_id, a->call_id))
+				continue;
+			if (s->challenged) {
+				challenged++;
+				CHECK(w, s->terminal == ZSIP_UA_FAILED && s->status == 407 &&
+						 s->reason == ZSIP_UA_END_REJECTED);
+			} else {
+				CHECK(w, b == NULL); /* one call, however often challenged */
+				b = s;
+			}
+		}
+		/* The right password is never refused: only Timer B can fail it. */
+		CHECK(w, a->terminal == ZSIP_UA_ENDED || (a->terminal == ZSIP_UA_FAILED && a->status == 408));
+		/* One challenge at most; the first call's first INVITE has none
+		 * to send (§22.2), so an accepted first call was challenged. */
+		CHECK(w, challenged <= 1);
+		if (k == 0 && b)
+			CHECK(w, challenged == 1 && A->cred_calls == 1);
+		/* Held credentials go with the next call unasked (§22.3). */
+		if (k == 1 && A->slot[0].n[ZSIP_UA_ANSWERED])
+			CHECK(w, challenged == 0 && A->cred_calls == 1);
+		if (!b) {
+			CHECK(w, a->terminal == ZSIP_UA_FAILED);
+			continue;
+		}
+		if (a->terminal == ZSIP_UA_FAILED) {
+			/* Timer B: every 2xx to the re-sent INVITE was lost. */
+			CHECK(w, b->n[ZSIP_UA_CONFIRMED] == 0);
+			continue;
+		}
+		/* Both ends agree: established, then ended by the caller's BYE. */
+		CHECK(w, b->terminal == ZSIP_UA_ENDED);
+		if (a->state_at_hangup == ZSIP_CALL_ESTABLISHED)
+			CHECK(w, a->n[ZSIP_UA_ANSWERED] == 1 && a->reason == ZSIP_UA_END_LOCAL &&
+					 b->reason == ZSIP_UA_END_REMOTE);
+	}
+}
+
 /* ---------------------------------------------------------------- tests */
 
-#define FLOW_TESTS(name, nodes)                                                         \
+#define FLOW_TESTS_AUTH(name, nodes, auth)                                              \
 	static void test_sim_##name##_udp_20pct_loss(void **state)                      \
 	{                                                                               \
 		(void)state;                                                            \
-		run_flow(#name, name##_setup, name##_check, 0, nodes);                  \
+		run_flow(#name, name##_setup, name##_check, 0, nodes, auth);            \
 	}                                                                               \
 	static void test_sim_##name##_tcp_20pct_loss(void **state)                      \
 	{                                                                               \
 		(void)state;                                                            \
-		run_flow(#name, name##_setup, name##_check, 1, nodes);                  \
+		run_flow(#name, name##_setup, name##_check, 1, nodes, auth);            \
 	}
+#define FLOW_TESTS(name, nodes) FLOW_TESTS_AUTH(name, nodes, 0)
 
 FLOW_TESTS(basic, 2)
 FLOW_TESTS(callee_bye, 2)
@@ -849,6 +997,7 @@ FLOW_TESTS(bye_before_ack, 2)
 FLOW_TESTS(callee_bye_before_ack, 2)
 FLOW_TESTS(no_ack, 2)
 FLOW_TESTS(options, 2)
+FLOW_TESTS_AUTH(invite_407_answered_then_credentials_reused, 2, 1)
 
 #define BOTH(name) cmocka_unit_test(test_sim_##name##_udp_20pct_loss), cmocka_unit_test(test_sim_##name##_tcp_20pct_loss)
 
@@ -858,7 +1007,7 @@ int main(void)
 		BOTH(basic),          BOTH(callee_bye),   BOTH(busy),           BOTH(cancel),
 		BOTH(cancel_race),    BOTH(no_response),  BOTH(fork),           BOTH(hold),
 		BOTH(glare),          BOTH(bye_reinvite), BOTH(bye_before_ack), BOTH(callee_bye_before_ack),
-		BOTH(no_ack),         BOTH(options),
+		BOTH(no_ack),         BOTH(options),      BOTH(invite_407_answered_then_credentials_reused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

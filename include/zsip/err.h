@@ -81,6 +81,7 @@ enum zsip_err {
 	ZSIP_EREG_INTERVAL = -101, /* 423 Interval Too Brief that could not be met */
 	ZSIP_EREG_ATTEMPTS = -102, /* max_attempts REGISTERs without success */
 	ZSIP_EREG_EXPIRED = -103,  /* the binding ran out while refreshes failed */
+	ZSIP_ESTORE = -104,        /* the registrar's binding store failed */
 };
 
 /* A short English description of an error code ("missing Call-ID");

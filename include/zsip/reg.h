@@ -167,10 +167,51 @@ struct zsip_registrar;
 typedef int (*zsip_registrar_admit_fn)(void *user, const struct zsip_msg *req, struct zsip_str aor,
 				       char *hdrs, size_t cap, size_t *hdrs_len);
 
+/* One binding of an AOR (§10.3), as the registrar hands it to a binding
+ * store and takes it back. */
+struct zsip_reg_binding {
+	struct zsip_str uri;        /* the Contact URI as registered */
+	struct zsip_str call_id;    /* Call-ID of the REGISTER that last set it (§10.3 step 7) */
+	uint32_t cseq;              /* and that REGISTER's CSeq number */
+	uint16_t q;                 /* q in thousandths; 1000 when not given */
+	uint64_t expires_at;        /* when it ends, in ms of the now_ms the registrar is given */
+};
+
+/* The application's own storage for the bindings (a database, a table
+ * shared by several registrars), in place of the helper's table. Keys are
+ * canonical AORs (§10.3 step 5, as admit gets them). The registrar calls
+ * these only from zsip_registrar_process and zsip_registrar_lookup, one at
+ * a time; they must not call into the registrar.
+ *
+ * Bindings end by their expires_at: the registrar skips the ones that have
+ * ended (never lists or routes to them) and leaves them out of the next
+ * put of their AOR; the store may also delete them whenever it likes. With
+ * a store the registrar keeps no binding and runs no timer of its own. */
+struct zsip_registrar_store {
+	/* Reads the bindings of aor (valid during the call) into out[0 ..
+	 * max) and returns how many it wrote (0: none; max is max_per_aor,
+	 * which the registrar never exceeds in a put), or a negative value
+	 * when the storage fails. The slices written point into the store's
+	 * memory and must stay valid until its next get or put call. Called
+	 * for every REGISTER that passes steps 1 to 5 and for every lookup. */
+	int (*get)(void *user, struct zsip_str aor, struct zsip_reg_binding *out, size_t max, uint64_t now_ms);
+	/* Replaces every binding of aor by b[0 .. n) (n 0: aor has none
+	 * left), all or nothing. aor and b (with the slices in it) are valid
+	 * during the call only: copy what you keep. Called once for each
+	 * REGISTER that adds, refreshes or removes bindings (not for a query,
+	 * §10.2.3), after every check passed and before the 200 goes out.
+	 * Return 0; ZSIP_ELIMIT or ZSIP_ENOMEM when the storage is full (the
+	 * REGISTER gets 503 with Retry-After); any other negative value when
+	 * it fails (500). After an error the storage must be as it was: the
+	 * answer says nothing changed. */
+	int (*put)(void *user, struct zsip_str aor, const struct zsip_reg_binding *b, size_t n, uint64_t now_ms);
+	void *user;                 /* passed to get and put */
+};
+
 /* Zero numbers mean the default. */
 struct zsip_registrar_config {
-	unsigned max_aors;          /* AORs held at once; default 1024 */
-	unsigned max_bindings;      /* bindings held at once, all AORs; default 4096 */
+	unsigned max_aors;          /* AORs held at once; default 1024 (the helper's table only) */
+	unsigned max_bindings;      /* bindings held at once, all AORs; default 4096 (the helper's table only) */
 	unsigned max_per_aor;       /* bindings of one AOR; default 16, at most 256 */
 	uint32_t min_expires;       /* shorter asks get 423 with Min-Expires (§10.3 step 7); default 60 */
 	uint32_t max_expires;       /* longer asks are shortened to this; default 86400 */
@@ -186,11 +227,17 @@ struct zsip_registrar_config {
 	 * only the AOR whose user part is its user name (step 4: 403 for a
 	 * third-party registration; allow those in admit). */
 	struct zsip_auth_server *auth;
+	/* Where the bindings live: get and put both NULL, the helper's own
+	 * capped table (expired by a stack timer); both set, the
+	 * application's storage (copied, so cfg may go; store.user is
+	 * borrowed). */
+	struct zsip_registrar_store store;
 };
 
 /* Creates a registrar helper on stack. cfg NULL: the defaults. Returns
  * NULL when a value is out of range (min > max expires, max_per_aor too
- * large) or memory runs out. */
+ * large), only one of store.get and store.put is set, or memory runs
+ * out. */
 struct zsip_registrar *zsip_registrar_new(struct zsip_stack *stack,
 					  const struct zsip_registrar_config *cfg);
 
@@ -205,8 +252,9 @@ void zsip_registrar_free(struct zsip_registrar *reg);
  * (step 6); 423 with Min-Expires for a non-zero expiry below min_expires;
  * 500 when a binding's Call-ID matches and the CSeq is not higher (step 7,
  * nothing is changed: the update is all or nothing); 503 with Retry-After
- * past max_aors, max_bindings or max_per_aor, or out of memory; else the
- * bindings are added, refreshed or removed and 200 lists every current
+ * past max_aors, max_bindings or max_per_aor, or out of memory (or a store
+ * whose put says it is full); 500 when the store's get or put fails; else
+ * the bindings are added, refreshed or removed and 200 lists every current
  * binding of the AOR with its remaining expires (step 8).
  * Returns the status sent (> 0); ZSIP_EINVAL when txn is NULL, not a
  * server transaction or not a REGISTER (nothing is sent); or the error of
@@ -222,14 +270,16 @@ struct zsip_reg_contact {
 
 /* The current bindings of aor (any SIP/SIPS URI; canonicalized as in
  * §10.3 step 5), for routing a request to it (§16.5). Writes at most max
- * into out and returns how many there are (0: none), or ZSIP_EINVAL for a
- * URI that is not SIP/SIPS. The uri slices point into the registrar: valid
- * until the next call into the registrar or the stack. */
+ * into out and returns how many there are (0: none), ZSIP_EINVAL for a
+ * URI that is not SIP/SIPS, or ZSIP_ESTORE when the store's get failed.
+ * The uri slices point into the registrar's table (valid until the next
+ * call into the registrar or the stack) or into the store (valid until its
+ * next get or put). */
 int zsip_registrar_lookup(struct zsip_registrar *reg, struct zsip_str aor,
 			  struct zsip_reg_contact *out, size_t max, uint64_t now_ms);
 
-/* How many AORs and bindings are held (expired ones go at the stack's
- * next timeout). */
+/* How many AORs and bindings the helper's table holds (expired ones go at
+ * the stack's next timeout); 0 and 0 with a store. */
 void zsip_registrar_count(const struct zsip_registrar *reg, size_t *aors, size_t *bindings);
 
 #ifdef __cplusplus

@@ -57,6 +57,7 @@ static const struct err_info errs[] = {
 	{ ZSIP_EREG_INTERVAL, 0, "registration interval too brief (423) could not be met", NULL },
 	{ ZSIP_EREG_ATTEMPTS, 0, "too many REGISTER attempts", NULL },
 	{ ZSIP_EREG_EXPIRED, 0, "registration expired while refreshes failed", NULL },
+	{ ZSIP_ESTORE, 0, "the registrar's binding store failed", NULL },
 	/* UA and dialogs */
 	{ ZSIP_ENAME, 0, "host name given and no resolve callback set", NULL },
 	{ ZSIP_ERESOLVE, 0, "the resolve callback refused the URI", NULL },

@@ -1,6 +1,9 @@
-/* Registrar helper (RFC 3261 §10.3): bindings per canonical AOR in capped
- * tables, updated all or nothing by a REGISTER server transaction, expired
- * by one stack timer at the earliest end. */
+/* Registrar helper (RFC 3261 §10.3): a REGISTER server transaction reads
+ * the bindings of its AOR from a store, the new set is worked out and
+ * checked, then written back in one put, all or nothing. The store is the
+ * application's (zsip_registrar_store) or the helper's own: bindings per
+ * canonical AOR in capped tables, expired by one stack timer at the
+ * earliest end. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,6 +47,9 @@ struct aor {
 
 struct zsip_registrar {
 	struct zsip_stack *stack;
+	struct zsip_registrar_store store;     /* the application's, or table_get / table_put */
+	struct zsip_reg_binding *work;          /* max_per_aor read, then max_per_aor + REQ_CONTACTS written */
+	size_t nwork;
 	struct zsipi_timer timer;       /* at the earliest binding end */
 	struct aor **tab;
 	size_t ntab;                    /* power of two */
@@ -182,6 +188,93 @@ static void on_timer(struct zsipi_timer *t, uint64_t now)
 	arm(r, next);
 }
 
+/* The helper's own store. */
+static int table_get(void *user, struct zsip_str key, struct zsip_reg_binding *out, size_t max, uint64_t now)
+{
+	struct zsip_registrar *r = user;
+	(void)now;
+	const struct aor *a = *aor_slot(r, key.p, key.len);
+	size_t n = 0;
+	for (const struct binding *b = a ? a->b : NULL; b && n < max; b = b->next, n++) {
+		out[n].uri = (struct zsip_str){ b->data, b->uri_len };
+		out[n].call_id = (struct zsip_str){ b->data + b->uri_len, b->cid_len };
+		out[n].cseq = b->cseq;
+		out[n].q = b->q;
+		out[n].expires_at = b->expires_at;
+	}
+	return (int)n;
+}
+
+/* All or nothing: the caps, every allocation, then the swap (set may
+ * point into the bindings it replaces). */
+static int table_put(void *user, struct zsip_str key, const struct zsip_reg_binding *set, size_t n,
+		     uint64_t now)
+{
+	struct zsip_registrar *r = user;
+	struct zsipi_mem *mem = &r->stack->mem;
+	(void)now;
+	struct aor **pp = aor_slot(r, key.p, key.len);
+	struct aor *a = *pp;
+	size_t old = a ? a->nb : 0;
+	if (n > old && ((!a && r->naors >= r->max_aors) || r->nbindings - old + n > r->max_bindings))
+		return ZSIP_ELIMIT;
+	struct aor *na = NULL;
+	if (n && !a) {
+		if (!(na = zsipi_mem_alloc(mem, sizeof(*na) + key.len)))
+			return ZSIP_ENOMEM;
+		memset(na, 0, sizeof(*na));
+		na->hash = hash(key.p, key.len);
+		na->len = (uint16_t)key.len;
+		memcpy(na->key, key.p, key.len);
+	}
+	struct binding *head = NULL, **tail = &head;
+	uint64_t first = UINT64_MAX;
+	for (size_t i = 0; i < n; i++) {
+		size_t size = sizeof(struct binding) + set[i].uri.len + set[i].call_id.len;
+		struct binding *b = zsipi_mem_alloc(mem, size);
+		if (!b) {
+			while (head) {
+				b = head;
+				head = b->next;
+				binding_free(r, b);
+			}
+			zsipi_mem_free(mem, na, na ? sizeof(*na) + na->len : 0);
+			return ZSIP_ENOMEM;
+		}
+		memset(b, 0, sizeof(*b));
+		b->expires_at = set[i].expires_at;
+		b->cseq = set[i].cseq;
+		b->q = set[i].q;
+		b->uri_len = (uint16_t)set[i].uri.len;
+		b->cid_len = (uint16_t)set[i].call_id.len;
+		b->size = (uint16_t)size;
+		memcpy(b->data, set[i].uri.p, set[i].uri.len);
+		memcpy(b->data + b->uri_len, set[i].call_id.p, set[i].call_id.len);
+		*tail = b;
+		tail = &b->next;
+		if (b->expires_at < first)
+			first = b->expires_at;
+	}
+	if (na) {
+		*pp = a = na;
+		r->naors++;
+	}
+	if (a) {
+		while (a->b) {
+			struct binding *b = a->b;
+			a->b = b->next;
+			binding_free(r, b);
+		}
+		r->nbindings = r->nbindings - old + n;
+		a->b = head;
+		a->nb = (unsigned)n;
+		if (!n)
+			aor_free(r, pp);
+	}
+	arm(r, first);
+	return 0;
+}
+
 /* ------------------------------------------------------------ REGISTER */
 
 /* q = "0" ["." 0*3DIGIT] / "1" ["." 0*3"0"] (§20.10), in thousandths. */
@@ -205,55 +298,35 @@ static int parse_q(struct zsip_str v, uint16_t *q)
 	return 0;
 }
 
-/* One Contact of the request, checked, and what it will do. */
+/* One Contact of the request, checked. */
 struct change {
 	struct zsip_str uri;
 	uint32_t expires;       /* seconds; 0: remove */
 	uint16_t q;
-	struct binding *old;    /* the binding it updates or removes */
-	struct binding *fresh;  /* the new binding (expires > 0) */
 };
 
-static struct binding *find_binding(struct aor *a, struct zsip_str text)
+/* The index in b[0 .. n) of the binding of URI text (§19.1.4
+ * comparison), or -1. */
+static int find_binding(const struct zsip_reg_binding *b, size_t n, struct zsip_str text)
 {
 	struct zsip_uri uri;
-	if (!a || zsip_uri_parse(&uri, text) != 0)
-		return NULL;
-	for (struct binding *b = a ? a->b : NULL; b; b = b->next) {
+	if (zsip_uri_parse(&uri, text) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
 		struct zsip_uri u;
-		if (zsip_uri_parse(&u, (struct zsip_str){ b->data, b->uri_len }) == 0 &&
-		    zsip_uri_eq(&u, &uri) == 1)
-			return b;
+		if (zsip_uri_parse(&u, b[i].uri) == 0 && zsip_uri_eq(&u, &uri) == 1)
+			return (int)i;
 	}
-	return NULL;
+	return -1;
 }
 
 /* §10.3 step 7: a binding with the request's Call-ID changes only for a
  * higher CSeq (an older or repeated request is out of order). */
-static int in_order(const struct binding *b, const struct zsip_msg *m)
+static int in_order(const struct zsip_reg_binding *b, const struct zsip_msg *m)
 {
-	if (b->cid_len != m->call_id.len || memcmp(b->data + b->uri_len, m->call_id.p, b->cid_len) != 0)
+	if (!zsip_str_eq(b->call_id, m->call_id))
 		return 1;
 	return m->cseq.num > b->cseq;
-}
-
-static struct binding *binding_new(struct zsip_registrar *r, const struct change *c,
-				   const struct zsip_msg *m, uint64_t now)
-{
-	size_t size = sizeof(struct binding) + c->uri.len + m->call_id.len;
-	struct binding *b = zsipi_mem_alloc(&r->stack->mem, size);
-	if (!b)
-		return NULL;
-	memset(b, 0, sizeof(*b));
-	b->expires_at = now + (uint64_t)c->expires * 1000;
-	b->cseq = m->cseq.num;
-	b->q = c->q;
-	b->uri_len = (uint16_t)c->uri.len;
-	b->cid_len = (uint16_t)m->call_id.len;
-	b->size = (uint16_t)size;
-	memcpy(b->data, c->uri.p, c->uri.len);
-	memcpy(b->data + b->uri_len, m->call_id.p, m->call_id.len);
-	return b;
 }
 
 static int reply(struct zsip_txn *txn, int code, const char *reason, const struct zsip_field *f,
@@ -301,9 +374,9 @@ size_t zsipi_split_lines(const char *p, size_t len, struct zsip_field *f, size_t
 	return n;
 }
 
-/* Room for the 200 of step 8, taken before anything changes so that the
- * answer cannot fail after the commit: the fields and their text for the
- * bindings of a plus the n Contacts of ch. */
+/* The 200 of step 8, written before the put so that nothing can fail
+ * after it: a Contact field with its remaining expires for each binding
+ * of set (§10.3 step 8). */
 struct answer {
 	char *mem;
 	size_t size, nf;
@@ -311,41 +384,40 @@ struct answer {
 
 #define CONTACT_EXTRA 48        /* "<>;q=0.000;expires=4294967295" */
 
-static int answer_alloc(struct zsip_registrar *r, struct answer *ans, const struct aor *a,
-			const struct change *ch, size_t n)
+static int answer_make(struct zsip_registrar *r, struct answer *ans, const struct zsip_reg_binding *set,
+		       size_t n, uint64_t now)
 {
-	size_t nf = n, text = 1;
-	for (const struct binding *b = a ? a->b : NULL; b; b = b->next, nf++)
-		text += b->uri_len + CONTACT_EXTRA;
+	size_t text = 1;
 	for (size_t i = 0; i < n; i++)
-		text += ch[i].uri.len + CONTACT_EXTRA;
-	ans->nf = nf;
-	ans->size = nf * sizeof(struct zsip_field) + text;
+		text += set[i].uri.len + CONTACT_EXTRA;
+	ans->nf = n;
+	ans->size = n * sizeof(struct zsip_field) + text;
 	ans->mem = zsipi_mem_alloc(&r->stack->mem, ans->size);
-	return ans->mem ? 0 : ZSIP_ENOMEM;
-}
-
-/* §10.3 step 8: 200 with every current binding and its remaining expires.
- * Frees ans. */
-static int reply_bindings(struct zsip_registrar *r, struct zsip_txn *txn, const struct aor *a,
-			  struct answer *ans, uint64_t now)
-{
+	if (!ans->mem)
+		return ZSIP_ENOMEM;
 	struct zsip_field *f = (struct zsip_field *)(void *)ans->mem;
-	char *text = ans->mem + ans->nf * sizeof(struct zsip_field);
-	size_t cap = ans->size - ans->nf * sizeof(struct zsip_field), at = 0, i = 0;
-	for (const struct binding *b = a ? a->b : NULL; b && i < ans->nf; b = b->next, i++) {
+	char *t = ans->mem + n * sizeof(struct zsip_field);
+	size_t cap = text, at = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct zsip_reg_binding *b = &set[i];
 		unsigned long left = (unsigned long)((b->expires_at - now + 999) / 1000);
 		int k;
 		if (b->q == 1000)
-			k = snprintf(text + at, cap - at, "<%.*s>;expires=%lu", (int)b->uri_len, b->data, left);
+			k = snprintf(t + at, cap - at, "<%.*s>;expires=%lu", (int)b->uri.len, b->uri.p, left);
 		else
-			k = snprintf(text + at, cap - at, "<%.*s>;q=%u.%03u;expires=%lu", (int)b->uri_len,
-				     b->data, b->q / 1000u, b->q % 1000u, left);
+			k = snprintf(t + at, cap - at, "<%.*s>;q=%u.%03u;expires=%lu", (int)b->uri.len, b->uri.p,
+				     b->q / 1000u, b->q % 1000u, left);
 		f[i].name = ZSIP_STR("Contact");
-		f[i].value = (struct zsip_str){ text + at, (size_t)k };
+		f[i].value = (struct zsip_str){ t + at, (size_t)k };
 		at += (size_t)k;
 	}
-	int rc = reply(txn, 200, NULL, f, i, now);
+	return 0;
+}
+
+/* Sends the 200 and frees ans. */
+static int answer_send(struct zsip_registrar *r, struct zsip_txn *txn, struct answer *ans, uint64_t now)
+{
+	int rc = reply(txn, 200, NULL, (const struct zsip_field *)(void *)ans->mem, ans->nf, now);
 	zsipi_mem_free(&r->stack->mem, ans->mem, ans->size);
 	/* More bindings than one message holds: the changes stand, but the
 	 * request must still get its answer. */
@@ -388,8 +460,8 @@ static int own_aor(struct zsip_str user, struct zsip_str key)
 }
 
 /* Steps 6 and 7 for every Contact value; 0 or the status to answer. */
-static int read_contacts(struct zsip_registrar *r, const struct zsip_msg *m, struct aor *a,
-			 struct change *ch, size_t *nch, int *star)
+static int read_contacts(struct zsip_registrar *r, const struct zsip_msg *m, const struct zsip_reg_binding *have,
+			 size_t nhave, struct change *ch, size_t *nch, int *star)
 {
 	uint32_t hdr_exp = r->def_expires;
 	int has_hdr_exp = 0;
@@ -439,12 +511,99 @@ static int read_contacts(struct zsip_registrar *r, const struct zsip_msg *m, str
 			return 423;
 		if (ch[i].expires > r->max_expires)
 			ch[i].expires = r->max_expires;
-		ch[i].old = find_binding(a, ch[i].uri);
-		if (ch[i].old && !in_order(ch[i].old, m))
+		int k = find_binding(have, nhave, ch[i].uri);
+		if (k >= 0 && !in_order(&have[k], m))
 			return 500;
 	}
 	*nch = n;
 	return 0;
+}
+
+/* Reads the bindings of aor from the store into cur[0 .. max_per_aor)
+ * without the ended ones. Returns how many, or ZSIP_ESTORE. */
+static int read_bindings(struct zsip_registrar *r, struct zsip_str aor, struct zsip_reg_binding *cur, uint64_t now)
+{
+	int nb = r->store.get(r->store.user, aor, cur, r->max_per_aor, now);
+	if (nb < 0)
+		return ZSIP_ESTORE;
+	size_t n = 0;
+	for (size_t i = 0; i < (size_t)nb && i < r->max_per_aor; i++)
+		if (cur[i].expires_at > now)
+			cur[n++] = cur[i];
+	return (int)n;
+}
+
+static int reply_store_failed(struct zsip_txn *txn, uint64_t now)
+{
+	/* An unexpected condition of the server's, not of the request: 500
+	 * (§21.5.1), not 503, which says the server is overloaded and would
+	 * send the client to another one (RFC 3263 §4.3). */
+	return reply(txn, 500, "Server Internal Error - Binding Storage", NULL, 0, now);
+}
+
+/* Steps 6 to 8 on aor: read the bindings, work out the new set, check it,
+ * write it back, answer. */
+static int update(struct zsip_registrar *r, struct zsip_txn *txn, const struct zsip_msg *m, struct zsip_str aor,
+		  uint64_t now)
+{
+	struct zsip_reg_binding *cur = r->work, *next = r->work + r->max_per_aor;
+	int nb = read_bindings(r, aor, cur, now);
+	if (nb < 0)
+		return reply_store_failed(txn, now);
+	size_t ncur = (size_t)nb, n = 0, nnext = 0;
+	struct change ch[REQ_CONTACTS];
+	int star;
+	int st = read_contacts(r, m, cur, ncur, ch, &n, &star);
+	if (st == 423) {
+		char me[16];
+		snprintf(me, sizeof me, "%lu", (unsigned long)r->min_expires);
+		struct zsip_field f = { ZSIP_STR("Min-Expires"), zsip_str_c(me) };
+		return reply(txn, 423, NULL, &f, 1, now);
+	}
+	if (st == 503)
+		return reply_503(r, txn, now);
+	if (st == 500)
+		return reply(txn, 500, "Server Internal Error - Out of Order CSeq", NULL, 0, now);
+	if (st)
+		return reply(txn, st, NULL, NULL, 0, now);
+
+	if (star) {
+		/* §10.3 step 6: remove all, each only if in order. */
+		for (size_t i = 0; i < ncur; i++)
+			if (!in_order(&cur[i], m))
+				return reply(txn, 500, "Server Internal Error - Out of Order CSeq", NULL, 0, now);
+	} else {
+		/* Step 7: each Contact replaces or removes its binding (a
+		 * request may name one twice: the last wins, as if sent one
+		 * after the other). */
+		memcpy(next, cur, ncur * sizeof(*cur));
+		nnext = ncur;
+		for (size_t i = 0; i < n; i++) {
+			int k = find_binding(next, nnext, ch[i].uri);
+			if (k >= 0)
+				memmove(&next[k], &next[k + 1], (nnext - (size_t)k - 1) * sizeof(*next));
+			nnext -= k >= 0;
+			if (ch[i].expires)
+				next[nnext++] = (struct zsip_reg_binding){ ch[i].uri, m->call_id, m->cseq.num, ch[i].q,
+									   now + (uint64_t)ch[i].expires * 1000 };
+		}
+		/* Removals in the same request count; growth past the cap
+		 * does not happen. */
+		if (nnext > ncur && nnext > r->max_per_aor)
+			return reply_503(r, txn, now);
+	}
+	struct answer ans;
+	if (answer_make(r, &ans, next, nnext, now) != 0)
+		return reply_503(r, txn, now);
+	if (star || n) {
+		int rc = r->store.put(r->store.user, aor, next, nnext, now);
+		if (rc < 0) {
+			zsipi_mem_free(&r->stack->mem, ans.mem, ans.size);
+			return rc == ZSIP_ELIMIT || rc == ZSIP_ENOMEM ? reply_503(r, txn, now)
+								   : reply_store_failed(txn, now);
+		}
+	}
+	return answer_send(r, txn, &ans, now);
 }
 
 int zsip_registrar_process(struct zsip_registrar *r, struct zsip_txn *txn, uint64_t now_ms)
@@ -498,113 +657,7 @@ int zsip_registrar_process(struct zsip_registrar *r, struct zsip_txn *txn, uint6
 		}
 	}
 
-	struct aor **pp = aor_slot(r, key, (size_t)klen);
-	if (*pp && aor_expire(r, pp, now) == UINT64_MAX)
-		pp = aor_slot(r, key, (size_t)klen);
-	struct aor *a = *pp;
-
-	struct change ch[REQ_CONTACTS];
-	size_t n = 0;
-	int star;
-	int st = read_contacts(r, &m, a, ch, &n, &star);
-	if (st == 423) {
-		char me[16];
-		snprintf(me, sizeof me, "%lu", (unsigned long)r->min_expires);
-		struct zsip_field f = { ZSIP_STR("Min-Expires"), zsip_str_c(me) };
-		return reply(txn, 423, NULL, &f, 1, now);
-	}
-	if (st == 503)
-		return reply_503(r, txn, now);
-	if (st == 500)
-		return reply(txn, 500, "Server Internal Error - Out of Order CSeq", NULL, 0, now);
-	if (st)
-		return reply(txn, st, NULL, NULL, 0, now);
-
-	if (star) {
-		/* §10.3 step 6: remove all, each only if in order. */
-		for (struct binding *b = a ? a->b : NULL; b; b = b->next)
-			if (!in_order(b, &m))
-				return reply(txn, 500, "Server Internal Error - Out of Order CSeq", NULL, 0, now);
-		struct answer ans;
-		if (answer_alloc(r, &ans, NULL, NULL, 0) != 0)
-			return reply_503(r, txn, now);
-		if (a)
-			aor_free(r, pp);
-		return reply_bindings(r, txn, NULL, &ans, now);
-	}
-
-	/* Caps, counted before anything changes (removals in the same
-	 * request are not counted against them). */
-	size_t add = 0;
-	for (size_t i = 0; i < n; i++)
-		add += ch[i].expires && !ch[i].old;
-	if (add && ((!a && r->naors >= r->max_aors) || (a ? a->nb : 0) + add > r->max_per_aor ||
-		    r->nbindings + add > r->max_bindings))
-		return reply_503(r, txn, now);
-
-	/* Step 7, all or nothing: every allocation first, then the commit. */
-	struct answer ans;
-	if (answer_alloc(r, &ans, a, ch, n) != 0)
-		return reply_503(r, txn, now);
-	struct aor *na = NULL;
-	if (add && !a) {
-		na = zsipi_mem_alloc(&s->mem, sizeof(*na) + (size_t)klen);
-		if (!na) {
-			zsipi_mem_free(&s->mem, ans.mem, ans.size);
-			return reply_503(r, txn, now);
-		}
-		memset(na, 0, sizeof(*na));
-		na->hash = hash(key, (size_t)klen);
-		na->len = (uint16_t)klen;
-		memcpy(na->key, key, (size_t)klen);
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (ch[i].expires && !(ch[i].fresh = binding_new(r, &ch[i], &m, now))) {
-			for (size_t j = 0; j < i; j++)
-				if (ch[j].fresh)
-					binding_free(r, ch[j].fresh);
-			zsipi_mem_free(&s->mem, na, na ? sizeof(*na) + na->len : 0);
-			zsipi_mem_free(&s->mem, ans.mem, ans.size);
-			return reply_503(r, txn, now);
-		}
-	}
-	if (na) {
-		*pp = na;
-		a = na;
-		r->naors++;
-	}
-	uint64_t first = UINT64_MAX;
-	for (size_t i = 0; i < n; i++) {
-		/* Remove the old one (a request may name a binding twice: the
-		 * last wins, as if sent one after the other). */
-		struct binding *old = find_binding(a, ch[i].uri);
-		if (old) {
-			struct binding **bp = &a->b;
-			while (*bp != old)
-				bp = &(*bp)->next;
-			*bp = old->next;
-			binding_free(r, old);
-			a->nb--;
-			r->nbindings--;
-		}
-		struct binding *b = ch[i].fresh;
-		if (b) {
-			struct binding **bp = &a->b;
-			while (*bp)
-				bp = &(*bp)->next;
-			*bp = b;
-			a->nb++;
-			r->nbindings++;
-			if (b->expires_at < first)
-				first = b->expires_at;
-		}
-	}
-	arm(r, first);
-	if (a && !a->b) {
-		aor_free(r, pp);
-		a = NULL;
-	}
-	return reply_bindings(r, txn, a, &ans, now);
+	return update(r, txn, &m, (struct zsip_str){ key, (size_t)klen }, now);
 }
 
 /* ------------------------------------------------------------ lookup */
@@ -618,17 +671,12 @@ int zsip_registrar_lookup(struct zsip_registrar *r, struct zsip_str aor, struct 
 	int klen = canonical_aor(key, sizeof key, aor);
 	if (klen < 0)
 		return ZSIP_EINVAL;
-	struct aor *a = *aor_slot(r, key, (size_t)klen);
-	int n = 0;
-	for (struct binding *b = a ? a->b : NULL; b; b = b->next) {
-		if (b->expires_at <= now_ms)
-			continue;
-		if ((size_t)n < max) {
-			out[n].uri = (struct zsip_str){ b->data, b->uri_len };
-			out[n].expires = (uint32_t)((b->expires_at - now_ms + 999) / 1000);
-			out[n].q = b->q;
-		}
-		n++;
+	int n = read_bindings(r, (struct zsip_str){ key, (size_t)klen }, r->work, now_ms);
+	for (int i = 0; i < n && (size_t)i < max; i++) {
+		const struct zsip_reg_binding *b = &r->work[i];
+		out[i].uri = b->uri;
+		out[i].expires = (uint32_t)((b->expires_at - now_ms + 999) / 1000);
+		out[i].q = b->q;
 	}
 	return n;
 }
@@ -657,24 +705,33 @@ struct zsip_registrar *zsip_registrar_new(struct zsip_stack *s, const struct zsi
 	uint32_t mn = c.min_expires ? c.min_expires : DEF_MIN_EXPIRES;
 	uint32_t mx = c.max_expires ? c.max_expires : DEF_MAX_EXPIRES;
 	uint32_t def = c.default_expires ? c.default_expires : DEF_EXPIRES;
-	if (per > MAX_PER_AOR || mn > mx || max_aors > (1u << 24))
+	if (per > MAX_PER_AOR || mn > mx || max_aors > (1u << 24) || !c.store.get != !c.store.put)
 		return NULL;
 	size_t ntab = 16;
 	while (ntab < max_aors)
 		ntab *= 2;
 	if (zsipi_timers_reserve(&s->timers, 1) != 0)
 		return NULL;
+	size_t nwork = 2 * (size_t)per + REQ_CONTACTS;
 	struct zsip_registrar *r = zsipi_mem_alloc(&s->mem, sizeof(*r));
 	struct aor **tab = zsipi_mem_alloc(&s->mem, ntab * sizeof(*tab));
-	if (!r || !tab) {
+	struct zsip_reg_binding *work = zsipi_mem_alloc(&s->mem, nwork * sizeof(*work));
+	if (!r || !tab || !work) {
 		zsipi_mem_free(&s->mem, r, sizeof(*r));
 		zsipi_mem_free(&s->mem, tab, ntab * sizeof(*tab));
+		zsipi_mem_free(&s->mem, work, nwork * sizeof(*work));
 		zsipi_timers_unreserve(&s->timers, 1);
 		return NULL;
 	}
 	memset(r, 0, sizeof(*r));
 	memset(tab, 0, ntab * sizeof(*tab));
 	r->stack = s;
+	r->work = work;
+	r->nwork = nwork;
+	r->store = c.store;
+	if (!r->store.get) {
+		r->store = (struct zsip_registrar_store){ table_get, table_put, r };
+	}
 	zsipi_timer_init(&r->timer);
 	r->tab = tab;
 	r->ntab = ntab;
@@ -701,5 +758,6 @@ void zsip_registrar_free(struct zsip_registrar *r)
 	zsipi_timer_stop(&s->timers, &r->timer);
 	zsipi_timers_unreserve(&s->timers, 1);
 	zsipi_mem_free(&s->mem, r->tab, r->ntab * sizeof(*r->tab));
+	zsipi_mem_free(&s->mem, r->work, r->nwork * sizeof(*r->work));
 	zsipi_mem_free(&s->mem, r, sizeof(*r));
 }
