@@ -19,6 +19,16 @@ static void agree(const char *what, scan_fn ref, scan_fn fast, const char *p, co
 		FUZZ_FAIL("%s over %td bytes: got %td, want %td", what, end - p, got - p, want - p);
 }
 
+typedef const char *(*line_fn)(const char *, const char *, const char **);
+
+static void agree_line(const char *what, line_fn fast, const char *p, const char *end)
+{
+	const char *wc, *gc, *want = zsipi_scan_line_ref(p, end, &wc), *got = fast(p, end, &gc);
+	if (got != want || gc != wc)
+		FUZZ_FAIL("%s over %td bytes: got %td/%td, want %td/%td", what, end - p, got - p, gc - p,
+			  want - p, wc - p);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -38,11 +48,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		agree("eol sse2", zsipi_scan_eol_ref, zsipi_scan_eol_sse2, p, end);
 		agree("colon sse2", zsipi_scan_colon_ref, zsipi_scan_colon_sse2, p, end);
 #endif
+		agree_line("line swar", zsipi_scan_line_swar, p, end);
+#ifdef __SSE2__
+		agree_line("line sse2", zsipi_scan_line_sse2, p, end);
+#endif
 		/* and every line of it, as the header loop walks them */
 		for (const char *q = p; q < end;) {
 			const char *e = zsipi_scan_eol_ref(q, end);
 			agree("eol line", zsipi_scan_eol_ref, zsipi_scan_eol, q, end);
 			agree("colon line", zsipi_scan_colon_ref, zsipi_scan_colon, q, end);
+			agree_line("line line", zsipi_scan_line, q, end);
 			q = e + 1;
 		}
 	}

@@ -1730,13 +1730,31 @@ static void scanners_agree(const char *name, const char *buf, size_t len)
 	char *b = malloc(len ? len : 1);
 	assert_non_null(b);
 	memcpy(b, buf, len);
-	for (size_t i = 0; i <= len; i++)
+	typedef const char *(*line_fn)(const char *, const char *, const char **);
+	static const struct {
+		const char *what;
+		line_fn fast;
+	} l[] = {
+		{ "line swar", zsipi_scan_line_swar },
+#ifdef __SSE2__
+		{ "line sse2", zsipi_scan_line_sse2 },
+#endif
+	};
+	for (size_t i = 0; i <= len; i++) {
 		for (size_t k = 0; k < sizeof s / sizeof s[0]; k++) {
 			const char *want = s[k].ref(b + i, b + len), *got = s[k].fast(b + i, b + len);
 			if (got != want)
 				fail_msg("%s: %s from offset %zu: got %td, want %td", name, s[k].what, i,
 					 got - b, want - b);
 		}
+		for (size_t k = 0; k < sizeof l / sizeof l[0]; k++) {
+			const char *wc, *gc, *want = zsipi_scan_line_ref(b + i, b + len, &wc),
+					     *got = l[k].fast(b + i, b + len, &gc);
+			if (got != want || gc != wc)
+				fail_msg("%s: %s from offset %zu: got %td/%td, want %td/%td", name, l[k].what, i,
+					 got - b, gc - b, want - b, wc - b);
+		}
+	}
 	free(b);
 }
 

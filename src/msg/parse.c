@@ -307,10 +307,17 @@ static int parse_headers(struct parser *ps, const char *p, const char *end, cons
 	if (max == 0 || max > ZSIP_MAX_HEADERS)
 		max = ZSIP_MAX_HEADERS;
 
-	for (;;) {
+	size_t max_len = ps->lim->max_header_len;
+	unsigned n = 0;
+	for (;; n++) {
 		if (p >= end)
 			return fail(m, ZSIP_ETRUNC, p);
-		if (*p == '\r' || *p == '\n') {
+		/* The name runs to the ':' of the first line; one scan finds it
+		 * and the line's end. A known name is proof enough that it is a
+		 * token (see lookup; a CR, which would fold onto '-', stops the
+		 * scan first); any other is checked. */
+		const char *name = p, *colon, *eol = zsipi_scan_line(p, end, &colon), *ne = colon;
+		if (colon == name && colon < end && *colon != ':') {
 			/* the blank line that ends the header block */
 			if (*p == '\r') {
 				if (p + 1 >= end)
@@ -319,13 +326,10 @@ static int parse_headers(struct parser *ps, const char *p, const char *end, cons
 					return fail(m, ZSIP_EHDRLINE, p);
 				p++;
 			}
+			m->nhdr = n;
 			*body = p + 1;
 			return 0;
 		}
-		/* The name runs to the ':' of the first line. A known name is
-		 * proof enough that it is a token (see lookup; a CR, which would
-		 * fold onto '-', stops the scan first); any other is checked. */
-		const char *name = p, *colon = zsipi_scan_colon(p, end), *ne = colon;
 		if (colon == end)
 			return fail(m, ZSIP_ETRUNC, end);
 		if (*colon != ':')
@@ -341,29 +345,36 @@ static int parse_headers(struct parser *ps, const char *p, const char *end, cons
 		 * must start a CRLF: a bare one is no LWS (§25.1), and letting it
 		 * through would let a value end a line for a peer that splits
 		 * lines at CR. A bare LF ends a line, for lenient peers. */
-		const char *vstart = colon + 1, *eol;
-		p = vstart;
+		const char *vstart = colon + 1, *vend;
 		for (;;) {
-			eol = zsipi_scan_eol(p, end);
-			if (eol == end || (*eol == '\r' && eol + 1 == end))
+			if (eol == end)
 				return fail(m, ZSIP_ETRUNC, end);
-			if (*eol == '\r' && *++eol != '\n')
-				return fail(m, ZSIP_EHDRLINE, eol - 1);
+			vend = eol;
+			if (*eol == '\r') {
+				if (eol + 1 == end)
+					return fail(m, ZSIP_ETRUNC, end);
+				if (*++eol != '\n')
+					return fail(m, ZSIP_EHDRLINE, eol - 1);
+			}
 			p = eol + 1;
 			if (p >= end || (*p != ' ' && *p != '\t'))
 				break;
+			eol = zsipi_scan_eol(p, end);
 		}
-		const char *vend = eol > vstart && eol[-1] == '\r' ? eol - 1 : eol;
 		size_t line_len = (size_t)(p - name);
-		if (line_len > ps->lim->max_header_len)
+		if (line_len > max_len)
 			return fail(m, ZSIP_EHDRTOOLONG, name);
-		if (m->nhdr >= max)
+		if (n >= max)
 			return fail(m, ZSIP_ETOOMANYHDRS, name);
-		vstart = zsipi_skip_lws(vstart, vend);
-		vend = zsipi_trim_lws(vstart, vend);
+		/* LWS around the value: usually one SP before, none after */
+		if (vstart < vend && *vstart == ' ')
+			vstart++;
+		if (vstart < vend && (unsigned char)*vstart <= ' ')
+			vstart = zsipi_skip_lws(vstart, vend);
+		if (vend > vstart && (unsigned char)vend[-1] <= ' ')
+			vend = zsipi_trim_lws(vstart, vend);
 
-		unsigned i = m->nhdr++;
-		struct zsip_hdr *h = &m->hdr[i];
+		struct zsip_hdr *h = &m->hdr[n];
 		h->name.p = name;
 		h->name.len = nlen;
 		h->value.p = vstart;
@@ -373,10 +384,10 @@ static int parse_headers(struct parser *ps, const char *p, const char *end, cons
 		h->next = 0;
 		if (id != ZSIP_HDR_OTHER) {
 			if (last[id])
-				m->hdr[last[id] - 1].next = (uint16_t)i;
+				m->hdr[last[id] - 1].next = (uint16_t)n;
 			else
-				m->first[id] = (uint8_t)(i + 1);
-			last[id] = (uint8_t)(i + 1);
+				m->first[id] = (uint8_t)(n + 1);
+			last[id] = (uint8_t)(n + 1);
 		}
 	}
 }

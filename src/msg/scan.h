@@ -37,6 +37,16 @@ static inline const char *zsipi_scan_colon_ref(const char *p, const char *end)
 	return p;
 }
 
+/* A header line from p: *colon gets the first ':', CR or LF (end when
+ * none); when that is a ':' the first CR or LF after it (or end) is
+ * returned, else *colon itself. */
+static inline const char *zsipi_scan_line_ref(const char *p, const char *end, const char **colon)
+{
+	const char *c = zsipi_scan_colon_ref(p, end);
+	*colon = c;
+	return c < end && *c == ':' ? zsipi_scan_eol_ref(c + 1, end) : c;
+}
+
 /* ---------------------------------------------------------------- SWAR */
 
 #define ZSIPI_ONES_ 0x0101010101010101ull
@@ -90,6 +100,13 @@ static inline const char *zsipi_scan_colon_swar(const char *p, const char *end)
 	return zsipi_scan_colon_ref(p, end);
 }
 
+static inline const char *zsipi_scan_line_swar(const char *p, const char *end, const char **colon)
+{
+	const char *c = zsipi_scan_colon_swar(p, end);
+	*colon = c;
+	return c < end && *c == ':' ? zsipi_scan_eol_swar(c + 1, end) : c;
+}
+
 #undef ZSIPI_ONES_
 #undef ZSIPI_HIGHS_
 
@@ -133,11 +150,44 @@ static inline const char *zsipi_scan_colon_sse2(const char *p, const char *end)
 	}
 	return zsipi_scan_colon_swar(p, end);
 }
+
+/* zsipi_scan_line_ref with one load for the usual line, whose name and
+ * ':' lie in its first sixteen bytes: the same word gives the ':' and, when
+ * the line is short, its end. */
+static inline const char *zsipi_scan_line_sse2(const char *p, const char *end, const char **colon)
+{
+	if (end - p >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned ctl = zsipi_sse2_ctl_(x), eol = 0;
+		unsigned col = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(':')));
+		for (; ctl; ctl &= ctl - 1) {
+			const char *q = p + __builtin_ctz(ctl);
+			if (*q == '\r' || *q == '\n') {
+				eol = ctl & -ctl;
+				break;
+			}
+		}
+		col &= eol ? eol - 1 : 0xffffu;
+		if (col) {
+			*colon = p + __builtin_ctz(col);
+			return eol ? p + __builtin_ctz(eol) : zsipi_scan_eol_sse2(p + 16, end);
+		}
+		if (eol) {
+			*colon = p + __builtin_ctz(eol);
+			return *colon;
+		}
+	}
+	const char *c = zsipi_scan_colon_sse2(p, end);
+	*colon = c;
+	return c < end && *c == ':' ? zsipi_scan_eol_sse2(c + 1, end) : c;
+}
 #define zsipi_scan_eol zsipi_scan_eol_sse2
 #define zsipi_scan_colon zsipi_scan_colon_sse2
+#define zsipi_scan_line zsipi_scan_line_sse2
 #else
 #define zsipi_scan_eol zsipi_scan_eol_swar
 #define zsipi_scan_colon zsipi_scan_colon_swar
+#define zsipi_scan_line zsipi_scan_line_swar
 #endif
 
 #endif
