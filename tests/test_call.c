@@ -89,10 +89,12 @@ static int setup_raw(void **state)
 static int teardown(void **state)
 {
 	(void)state;
+	size_t key_errors = W->key_errors;
 	size_t left = up_fini(W);
 	free(W);
 	/* zsip_stack_free frees the UA and everything it held. */
 	assert_int_equal(left, 0);
+	assert_int_equal(key_errors, 0);
 	return 0;
 }
 
@@ -141,6 +143,49 @@ static void test_basic_call_answered_acked_and_ended_by_bye(void **state)
 	assert_int_equal(up_last(A, ZSIP_UA_ENDED)->status, 200);
 	assert_int_equal(up_count(B, ZSIP_UA_ENDED), 1);
 	assert_int_equal(up_last(B, ZSIP_UA_ENDED)->reason, ZSIP_UA_END_REMOTE);
+	assert_heaps_idle();
+}
+
+/* §8.1.1.2, §8.1.1.3, §7.3: what the caller gives for the INVITE is
+ * checked when the call is placed (the request goes out as written: the
+ * transaction layer takes its keys from the UA and does not parse it
+ * again): a From or To that is no name-addr, a header line without a colon
+ * or CRLF, or a bare line feed gets ZSIP_EINVAL, and nothing is sent. */
+static void test_invite_with_malformed_from_to_or_header_lines_is_refused_8_1_1(void **state)
+{
+	(void)state;
+	static const struct { const char *from, *to, *headers; } bad[] = {
+		{ "Alice", NULL, NULL },
+		{ NULL, "<sip:bob@192.0.2.2", NULL },
+		{ NULL, NULL, "Subject lunch\r\n" },
+		{ NULL, NULL, "Subject: lunch" },
+		{ NULL, NULL, "Subject: lunch\nX-A: b\r\n" },
+		{ NULL, NULL, ": lunch\r\n" },
+	};
+	uint64_t sent = W->sim.st.sent;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct zsip_call_params p = { .target = "sip:bob@192.0.2.2", .from = bad[i].from,
+					      .to = bad[i].to, .headers = bad[i].headers };
+		struct zsip_call *c = (struct zsip_call *)&p;
+		assert_int_equal(zsip_call_invite(A->ua, &p, NULL, up_now(W), &c), ZSIP_EINVAL);
+		assert_null(c);
+	}
+	assert_int_equal(W->sim.st.sent, sent);
+	/* The same with good values goes, and the transaction keys what a
+	 * parse of the INVITE gives (From tag, To, Call-ID, CSeq, branch,
+	 * sent-by). */
+	struct zsip_call_params p = { .target = "sip:bob@192.0.2.2", .from = "\"Alice\" <sip:alice@a.example>",
+				      .to = "Bob <sip:bob@b.example>", .headers = "Subject: lunch\r\nX-A: b\r\n",
+				      .route = "sip:192.0.2.2;lr" };
+	struct zsip_call *c;
+	assert_int_equal(zsip_call_invite(A->ua, &p, NULL, up_now(W), &c), 0);
+	assert_int_equal(W->sim.st.sent, sent + 1);
+	assert_int_equal(up_check_keys(A->s), 0);
+	up_for(W, 1000);
+	assert_int_equal(up_count(A, ZSIP_UA_ANSWERED), 1);
+	assert_int_equal(zsip_call_hangup(c, up_now(W)), 0);
+	assert_int_equal(up_check_keys(A->s), 0);
+	up_for(W, 64 * T1 + 1000);
 	assert_heaps_idle();
 }
 
@@ -1530,6 +1575,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_basic_call_answered_acked_and_ended_by_bye, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invite_carries_contact_max_forwards_allow_body_and_extra_headers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invite_with_malformed_from_to_or_header_lines_is_refused_8_1_1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invite_to_a_host_name_without_resolver_fails_with_ename, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invite_to_an_ipv6_literal_is_sent_without_resolver, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_486_fails_the_call_on_both_sides, setup, teardown),

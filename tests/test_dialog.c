@@ -76,9 +76,11 @@ static int setup_resolve(void **state)
 static int teardown(void **state)
 {
 	(void)state;
+	size_t key_errors = W->key_errors;
 	size_t left = up_fini(W);
 	free(W);
 	assert_int_equal(left, 0);
+	assert_int_equal(key_errors, 0);
 	return 0;
 }
 

@@ -172,7 +172,8 @@ struct zsip_ua_config {
 	 * ";transport=tcp" (or tls) for a non-UDP transport. */
 	const char *contact;
 	/* From for zsip_call_invite and zsip_ua_options when the params give
-	 * none (a name-addr, no tag). NULL: "<" contact ">" as written above. */
+	 * none (a name-addr, no tag; zsip_ua_new fails on one that does not
+	 * parse). NULL: "<" contact ">" as written above. */
 	const char *from;
 	/* User-Agent (requests) and Server (responses) value; NULL: none. */
 	const char *user_agent;
@@ -245,10 +246,11 @@ struct zsip_call_params {
 /* Places a call: builds and sends the INVITE (§8.1.1, §13.2.1) and returns
  * its handle in *out, valid until its terminal event (FAILED or ENDED),
  * which always comes exactly once. call_user is given back in every event.
- * Returns 0; ZSIP_EINVAL (bad params: no target, a URI that does not
- * parse); ZSIP_ENAME (the target or route host is a name and no resolve
- * callback is set); ZSIP_ERESOLVE (the callback refused); ZSIP_ELIMIT (call
- * or dialog cap); ZSIP_ENOMEM; ZSIP_ETOOBIG; ZSIP_ETRANSPORT (the first send
+ * Returns 0; ZSIP_EINVAL (bad params: no target, a URI, From or To that
+ * does not parse, a header line that is not "Name: value" CRLF, more
+ * header lines than limits.max_headers - 16); ZSIP_ENAME (the target or
+ * route host is a name and no resolve callback is set); ZSIP_ERESOLVE (the
+ * callback refused); ZSIP_ELIMIT (call or dialog cap); ZSIP_ENOMEM; ZSIP_ETOOBIG; ZSIP_ETRANSPORT (the first send
  * failed). On error no call exists and no event comes. */
 int zsip_call_invite(struct zsip_ua *ua, const struct zsip_call_params *p, void *call_user,
 		     uint64_t now_ms, struct zsip_call **out);

@@ -23,6 +23,10 @@ struct zsipi_transport {
 	uint8_t reliable;
 	char token[16];         /* Via transport token: "UDP" ... */
 	char sent_by[ZSIP_ADDR_HOST_MAX + 8];
+	/* sent_by as the Via parser reads it: host, the first host_len
+	 * bytes ('[' ']' kept), and port (0 when absent). */
+	uint8_t host_len;
+	uint16_t port;
 };
 
 /* Registered with zsipi_on_free. */
@@ -113,6 +117,16 @@ void zsipi_emit_to(struct zsip_stack *s, void (*fn)(void *, const struct zsip_ev
  * go to fn(user, ev) instead of the config's on_event. */
 void zsipi_set_event_sink(struct zsip_stack *s, void (*fn)(void *, const struct zsip_event *),
 			  void *user);
+/* zsip_stack_make_via, also saying where the parts a client transaction
+ * keys on lie in the Via written (slices of out): the branch value, the
+ * sent-by host and its port (0 when absent), as the Via parser would read
+ * them. */
+struct zsipi_via_made {
+	struct zsip_str branch, host;
+	uint16_t port;
+};
+int zsipi_make_via(struct zsip_stack *s, int transport_id, char *out, size_t cap, int rport,
+		   struct zsipi_via_made *made);
 /* 64 random bits from the application's source or the seeded generator. */
 uint64_t zsipi_random64(struct zsip_stack *s);
 

@@ -147,12 +147,15 @@ void zsipi_on_free_cancel(struct zsip_stack *s, void (*fn)(void *), void *user)
 
 /* ------------------------------------------------------------ transports */
 
-/* sent-by = host [ ":" port ] (RFC 3261 §20.42), as it goes into Via. */
-static int valid_sent_by(const char *s, size_t n)
+/* sent-by = host [ ":" port ] (RFC 3261 §20.42), as it goes into Via:
+ * 1 when valid, with the host's length and the port (0: none) in tp. */
+static int valid_sent_by(const char *s, size_t n, struct zsipi_transport *tp)
 {
 	const char *end = s + n, *p;
-	if (zsipi_host_parse(s, end, &p) < 0)
+	if (zsipi_host_parse(s, end, &p) < 0 || p - s > UINT8_MAX)
 		return 0;
+	tp->host_len = (uint8_t)(p - s);
+	tp->port = 0;
 	if (p == end)
 		return 1;
 	if (*p++ != ':' || p == end || end - p > 5)
@@ -163,6 +166,7 @@ static int valid_sent_by(const char *s, size_t n)
 			return 0;
 		port = port * 10 + (unsigned)(*p - '0');
 	}
+	tp->port = (uint16_t)port;
 	return port <= 65535;
 }
 
@@ -184,13 +188,16 @@ int zsip_stack_add_transport(struct zsip_stack *s, enum zsip_transport_kind kind
 	if (zsipi_span(token, token + strlen(token), ZSIPI_C_TOKEN) != token + strlen(token))
 		return ZSIP_EINVAL;
 	size_t n = strlen(sent_by);
-	if (n >= sizeof(s->tp[0].sent_by) || !valid_sent_by(sent_by, n))
+	struct zsipi_transport parts;
+	if (n >= sizeof(s->tp[0].sent_by) || !valid_sent_by(sent_by, n, &parts))
 		return ZSIP_EINVAL;
 	for (int i = 0; i < ZSIP_MAX_TRANSPORTS; i++) {
 		struct zsipi_transport *tp = &s->tp[i];
 		if (tp->used)
 			continue;
 		tp->used = 1;
+		tp->host_len = parts.host_len;
+		tp->port = parts.port;
 		tp->kind = (uint8_t)kind;
 		tp->reliable = reliable ? 1 : 0;
 		memcpy(tp->token, token, strlen(token) + 1);
@@ -304,28 +311,47 @@ int zsip_stack_random_token(struct zsip_stack *s, char *out, size_t cap, size_t 
 	return (int)n;
 }
 
-int zsip_stack_make_via(struct zsip_stack *s, int transport_id, char *out, size_t cap,
-			int rport)
+int zsipi_make_via(struct zsip_stack *s, int transport_id, char *out, size_t cap, int rport,
+		   struct zsipi_via_made *made)
 {
 	if (!s || !out)
 		return ZSIP_EINVAL;
 	const struct zsipi_transport *tp = zsipi_transport(s, transport_id);
 	if (!tp)
 		return ZSIP_EINVAL;
-	char branch[ZSIP_BRANCH_LEN + 1];
-	zsip_stack_branch(s, branch, sizeof(branch));
-	size_t need = strlen("SIP/2.0/") + strlen(tp->token) + 1 + strlen(tp->sent_by) +
-		      strlen(";branch=") + ZSIP_BRANCH_LEN + (rport ? strlen(";rport") : 0);
+	size_t tl = strlen(tp->token), sl = strlen(tp->sent_by);
+	size_t need = strlen("SIP/2.0/") + tl + 1 + sl + strlen(";branch=") + ZSIP_BRANCH_LEN +
+		      (rport ? strlen(";rport") : 0);
 	if (cap <= need)
 		return ZSIP_ENOSPC;
 	char *p = out;
-	p = stpcpy(p, "SIP/2.0/");
-	p = stpcpy(p, tp->token);
+	memcpy(p, "SIP/2.0/", 8);
+	p += 8;
+	memcpy(p, tp->token, tl);
+	p += tl;
 	*p++ = ' ';
-	p = stpcpy(p, tp->sent_by);
-	p = stpcpy(p, ";branch=");
-	p = stpcpy(p, branch);
-	if (rport)
-		p = stpcpy(p, ";rport");
+	char *host = p;
+	memcpy(p, tp->sent_by, sl);
+	p += sl;
+	memcpy(p, ";branch=", 8);
+	p += 8;
+	char *branch = p;
+	zsip_stack_branch(s, p, ZSIP_BRANCH_LEN + 1);
+	p += ZSIP_BRANCH_LEN;
+	if (rport) {
+		memcpy(p, ";rport", 6);
+		p += 6;
+	}
+	*p = '\0';
+	if (made) {
+		made->branch = (struct zsip_str){ branch, ZSIP_BRANCH_LEN };
+		made->host = (struct zsip_str){ host, tp->host_len };
+		made->port = tp->port;
+	}
 	return (int)(p - out);
+}
+
+int zsip_stack_make_via(struct zsip_stack *s, int transport_id, char *out, size_t cap, int rport)
+{
+	return zsipi_make_via(s, transport_id, out, cap, rport, NULL);
 }

@@ -218,27 +218,41 @@ int zsipi_dlg_match_request(const struct zsipi_dlg *d, const struct zsip_msg *re
 
 /* ------------------------------------------------------------- requests */
 
-int zsipi_write_request(char *out, size_t cap, const struct zsipi_req *r)
+/* inner, a slice of src (absent when it is not), as a slice of dst, the
+ * place src was written to. */
+static struct zsip_str moved(struct zsip_str inner, struct zsip_str src, const char *dst)
+{
+	if (!inner.p || inner.p < src.p || inner.p + inner.len > src.p + src.len)
+		return (struct zsip_str){ NULL, 0 };
+	return (struct zsip_str){ dst + (inner.p - src.p), inner.len };
+}
+
+int zsipi_write_request(char *out, size_t cap, const struct zsipi_req *r, struct zsipi_req_keys *k)
 {
 	if (!zsipi_valid_token(r->method) || !r->ruri.len)
 		return ZSIP_EINVAL;
 	struct zsipi_wbuf w = { out, cap, 0 };
 	zsipi_put_str(&w, r->method);
 	zsipi_put(&w, " ", 1);
+	size_t ruri = w.len;
 	zsipi_put_str(&w, r->ruri);
 	zsipi_put_c(&w, " SIP/2.0\r\nVia: ");
+	size_t via = w.len;
 	zsipi_put_str(&w, r->via);
 	zsipi_put_c(&w, "\r\nMax-Forwards: 70\r\n");
 	struct zsip_str cur = r->routes, one;
 	while (cur.p && zsip_value_next(&cur, &one) == 1)
 		zsipi_put_field(&w, ZSIP_STR("Route"), one);
+	size_t from = w.len + 6;
 	zsipi_put_field(&w, ZSIP_STR("From"), r->from);
+	size_t to = w.len + 4;
 	zsipi_put_field(&w, ZSIP_STR("To"), r->to);
+	size_t call_id = w.len + 9;
 	zsipi_put_field(&w, ZSIP_STR("Call-ID"), r->call_id);
 	zsipi_put_c(&w, "CSeq: ");
 	zsipi_put_uint(&w, r->cseq);
 	zsipi_put(&w, " ", 1);
-	zsipi_put_str(&w, r->cseq_method.p ? r->cseq_method : r->method);
+	zsipi_put_str(&w, r->method);
 	zsipi_put(&w, "\r\n", 2);
 	zsipi_put_str(&w, r->extra);
 	if (r->body.len)
@@ -248,7 +262,20 @@ int zsipi_write_request(char *out, size_t cap, const struct zsipi_req *r)
 	zsipi_put_uint(&w, r->body.len);
 	zsipi_put_c(&w, "\r\n\r\n");
 	zsipi_put_str(&w, r->body);
-	return zsipi_wbuf_end(&w);
+	int n = zsipi_wbuf_end(&w);
+	if (k && n >= 0 && (size_t)n < cap) {
+		k->method = (struct zsip_str){ out, r->method.len };
+		k->method_id = (uint8_t)zsip_method_id(r->method);
+		k->ruri = (struct zsip_str){ out + ruri, r->ruri.len };
+		k->branch = moved(r->branch, r->via, out + via);
+		k->via_host = moved(r->via_host, r->via, out + via);
+		k->via_port = r->via_port;
+		k->call_id = (struct zsip_str){ out + call_id, r->call_id.len };
+		k->from_tag = moved(r->from_tag, r->from, out + from);
+		k->to_tag = moved(r->to_tag, r->to, out + to);
+		k->cseq = r->cseq;
+	}
+	return n;
 }
 
 /* The URI inside a route value "<sip:...;lr>;params". */
@@ -261,7 +288,9 @@ int zsipi_dlg_fill(const struct zsipi_dlg *d, struct zsipi_req *r, struct zsip_s
 		   char *tmp, size_t tmp_cap)
 {
 	r->from = zsipi_dlg_str(d, d->local);
+	r->from_tag = zsipi_dlg_str(d, d->local_tag);
 	r->to = zsipi_dlg_str(d, d->remote);
+	r->to_tag = zsipi_dlg_str(d, d->remote_tag);
 	r->call_id = zsipi_dlg_str(d, d->call_id);
 	struct zsip_str target = zsipi_dlg_str(d, d->target);
 	struct zsip_str routes = zsipi_dlg_str(d, d->routes);

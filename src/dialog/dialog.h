@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "txn/txn.h"
 
 /* A piece of zsipi_dlg.s. */
 struct zsipi_span {
@@ -65,15 +66,21 @@ struct zsip_str zsipi_contact_uri(const struct zsip_msg *m);
 int zsipi_dlg_match_request(const struct zsipi_dlg *d, const struct zsip_msg *req);
 
 /* A request to write. routes: comma-separated Route values (may be
- * absent); extra: raw header lines, each ending in CRLF (may be absent). */
+ * absent); extra: raw header lines, each ending in CRLF (may be absent).
+ * branch, via_host and via_port are the top Via's (zsipi_make_via says
+ * them), from_tag and to_tag the tags: slices of via, from and to, so that
+ * the writer can say where they land (zsipi_req_keys) and the transaction
+ * layer need not parse the request it is given. */
 struct zsipi_req {
 	struct zsip_str method, ruri, via, from, to, call_id, routes, extra, ctype, body;
 	uint32_t cseq;
-	struct zsip_str cseq_method;    /* absent: method */
+	struct zsip_str branch, via_host, from_tag, to_tag;
+	uint16_t via_port;
 };
 /* Writes r (Max-Forwards 70, each route its own Route field, Content-Type
- * when there is a body). snprintf's rule; ZSIP_EINVAL. */
-int zsipi_write_request(char *out, size_t cap, const struct zsipi_req *r);
+ * when there is a body). snprintf's rule; ZSIP_EINVAL. When k is not NULL
+ * and the request fit, *k gets its keys, slices of out. */
+int zsipi_write_request(char *out, size_t cap, const struct zsipi_req *r, struct zsipi_req_keys *k);
 
 /* Fills r with what d puts in a request (§12.2.1.1): From, To, Call-ID,
  * and the Request-URI and Route of loose (first route has lr) or strict

@@ -157,22 +157,35 @@ static struct zsip_txn *txn_alloc(struct zsip_stack *s, size_t n)
 	return tx;
 }
 
-/* Copies the fields that matching needs from m, whose bytes are tx->req
- * (at m->buf == tx->req) or a copy of them (m->buf elsewhere). */
-static void take_keys(struct zsip_txn *tx, const struct zsip_msg *m)
+void zsipi_msg_keys(const struct zsip_msg *m, struct zsipi_req_keys *k)
 {
-	const char *from = m->buf;
-	tx->method_id = m->method_id;
-	tx->method = rebase(m->method, from, tx->req);
-	tx->branch = rebase(m->via.branch, from, tx->req);
-	tx->via_host = rebase(m->via.host, from, tx->req);
-	tx->via_port = m->via.port;
-	tx->call_id = rebase(m->call_id, from, tx->req);
-	tx->from_tag = rebase(m->from.tag, from, tx->req);
-	tx->to_tag = rebase(m->to.tag, from, tx->req);
-	tx->ruri = rebase(m->ruri_str, from, tx->req);
-	tx->cseq = m->cseq.num;
-	tx->cookie = (uint8_t)zsipi_has_cookie(m->via.branch);
+	k->method = m->method;
+	k->ruri = m->ruri_str;
+	k->branch = m->via.branch;
+	k->via_host = m->via.host;
+	k->call_id = m->call_id;
+	k->from_tag = m->from.tag;
+	k->to_tag = m->to.tag;
+	k->cseq = m->cseq.num;
+	k->via_port = m->via.port;
+	k->method_id = m->method_id;
+}
+
+/* Copies the keys of the request whose bytes are at from (tx->req, or the
+ * buffer they were copied from) into tx, onto tx->req. */
+static void take_keys(struct zsip_txn *tx, const char *from, const struct zsipi_req_keys *k)
+{
+	tx->method_id = k->method_id;
+	tx->method = rebase(k->method, from, tx->req);
+	tx->branch = rebase(k->branch, from, tx->req);
+	tx->via_host = rebase(k->via_host, from, tx->req);
+	tx->via_port = k->via_port;
+	tx->call_id = rebase(k->call_id, from, tx->req);
+	tx->from_tag = rebase(k->from_tag, from, tx->req);
+	tx->to_tag = rebase(k->to_tag, from, tx->req);
+	tx->ruri = rebase(k->ruri, from, tx->req);
+	tx->cseq = k->cseq;
+	tx->cookie = (uint8_t)zsipi_has_cookie(k->branch);
 }
 
 static void txn_link(struct zsip_stack *s, struct zsip_txn *tx)
@@ -190,37 +203,54 @@ int zsip_stack_request(struct zsip_stack *s, int transport_id, const struct zsip
 {
 	if (out)
 		*out = NULL;
+	if (!s || !dst || !buf || !len || !zsipi_transport(s, transport_id))
+		return ZSIP_EINVAL;
+	struct zsip_msg m;
+	int used = zsip_msg_parse(&m, buf, len, &s->limits);
+	if (used < 0)
+		return used;
+	if (!m.is_request)
+		return ZSIP_EINVAL;
+	struct zsipi_req_keys k;
+	zsipi_msg_keys(&m, &k);
+	return zsipi_stack_request_keyed(s, transport_id, dst, buf, (size_t)used, &k, user, now_ms, out);
+}
+
+int zsipi_stack_request_keyed(struct zsip_stack *s, int transport_id, const struct zsip_addr *dst,
+			      const char *buf, size_t len, const struct zsipi_req_keys *k, void *user,
+			      uint64_t now_ms, struct zsip_txn **out)
+{
+	if (out)
+		*out = NULL;
 	if (!s || !dst || !buf || !len)
 		return ZSIP_EINVAL;
 	const struct zsipi_transport *tp = zsipi_transport(s, transport_id);
 	if (!tp)
 		return ZSIP_EINVAL;
+	if (len > s->limits.max_msg_size)
+		return ZSIP_ETOOBIG;
 	uint64_t now = zsipi_advance(s, now_ms);
 
-	struct zsip_msg m;
-	int used = zsip_msg_parse(&m, buf, len, &s->limits);
-	if (used < 0)
-		return used;
 	/* An ACK is never a transaction of its own (§17.1.1.3, §13.2.2.4). */
-	if (!m.is_request || m.method_id == ZSIP_METHOD_ACK || !m.via.branch.p ||
-	    m.via.branch.len == 0)
+	if (k->method_id == ZSIP_METHOD_ACK || !k->branch.p || k->branch.len == 0)
 		return ZSIP_EINVAL;
 	if (s->table.n >= s->max_txn)
 		return ZSIP_ELIMIT;
-	if (zsipi_match_client(s, m.via.branch, &m.cseq))
+	struct zsip_cseq cseq = { k->cseq, k->method, k->method_id };
+	if (zsipi_match_client(s, k->branch, &cseq))
 		return ZSIP_EINVAL;
 
-	struct zsip_txn *tx = txn_alloc(s, (size_t)used);
+	struct zsip_txn *tx = txn_alloc(s, len);
 	if (!tx)
 		return ZSIP_ENOMEM;
-	memcpy(tx->req, m.buf, (size_t)used);
-	tx->req_len = (uint32_t)used;
-	take_keys(tx, &m);
+	memcpy(tx->req, buf, len);
+	tx->req_len = (uint32_t)len;
+	take_keys(tx, buf, k);
 	tx->user = user;
 	tx->transport = transport_id;
 	tx->reliable = tp->reliable;
 	tx->peer = *dst;
-	int invite = m.method_id == ZSIP_METHOD_INVITE;
+	int invite = k->method_id == ZSIP_METHOD_INVITE;
 	tx->kind = invite ? ZSIP_TXN_CLIENT_INVITE : ZSIP_TXN_CLIENT_NON_INVITE;
 	tx->state = invite ? ZSIP_TXN_CALLING : ZSIP_TXN_TRYING;
 
@@ -275,7 +305,9 @@ static int new_server_txn(struct zsip_stack *s, int tid, const struct zsipi_tran
 	/* An unstamped copy only moves the copies down. */
 	char *copies = tx->req + zsipi_txn_copy_off(tx->req_len);
 	tx->ncopy = (uint8_t)zsipi_response_copies(m, (struct zsipi_copy *)(void *)copies, ncopy);
-	take_keys(tx, m);
+	struct zsipi_req_keys k;
+	zsipi_msg_keys(m, &k);
+	take_keys(tx, m->buf, &k);
 	tx->transport = tid;
 	tx->reliable = tp->reliable;
 	tx->peer = dst;

@@ -139,6 +139,29 @@ int zsipi_server_non_invite(struct zsip_txn *tx, int in, const struct zsipi_rx *
 int zsipi_txn_input(struct zsip_txn *tx, int in, const struct zsipi_rx *rx);
 
 /* ------------------------------------------------------------ txn.c */
+/* What a transaction keeps of its request to match messages to it: slices
+ * of the request's bytes, as the parser reads them (absent: { NULL, 0 }). */
+struct zsipi_req_keys {
+	struct zsip_str method;         /* of the request line */
+	struct zsip_str ruri;
+	struct zsip_str branch;         /* of the top Via */
+	struct zsip_str via_host;       /* its sent-by host ('[' ']' kept) */
+	struct zsip_str call_id;
+	struct zsip_str from_tag, to_tag;
+	uint32_t cseq;                  /* CSeq number (its method is the request's) */
+	uint16_t via_port;              /* 0 when absent */
+	uint8_t method_id;              /* enum zsip_method */
+};
+/* The keys of a parsed request (slices of m->buf). */
+void zsipi_msg_keys(const struct zsip_msg *m, struct zsipi_req_keys *k);
+/* zsip_stack_request for a request whose keys the caller already knows
+ * because it wrote buf[0 .. len) itself (a layer above: the UA), so that it
+ * is not parsed again: k's slices lie in buf. The caller answers for the
+ * request being well formed (built from checked parts). Returns what
+ * zsip_stack_request returns; ZSIP_ETOOBIG past limits.max_msg_size. */
+int zsipi_stack_request_keyed(struct zsip_stack *s, int transport_id, const struct zsip_addr *dst,
+			      const char *buf, size_t len, const struct zsipi_req_keys *k, void *user,
+			      uint64_t now, struct zsip_txn **out);
 /* Hands an event about tx to its handler, or to the stack's sink. */
 void zsipi_txn_emit(struct zsip_txn *tx, const struct zsip_event *ev);
 /* Starts timer id in its slot, due ms after now. */

@@ -44,15 +44,18 @@ void zsipi_uac_send_cancel(struct zsip_call *c, uint64_t now)
 		.from = zsip_msg_find(&inv, ZSIP_HDR_FROM)->value,
 		.to = zsip_msg_find(&inv, ZSIP_HDR_TO)->value, .call_id = inv.call_id,
 		.routes = route ? route->value : NONE, .cseq = inv.cseq.num,
+		.branch = inv.via.branch, .via_host = inv.via.host, .via_port = inv.via.port,
+		.from_tag = inv.from.tag, .to_tag = inv.to.tag,
 	};
-	int n = zsipi_write_request(ua->work, ua->work_cap, &r);
+	struct zsipi_req_keys k;
+	int n = zsipi_write_request(ua->work, ua->work_cap, &r, &k);
 	if (n < 0 || (size_t)n >= ua->work_cap)
 		return;
 	struct zsip_txn *tx = NULL;
 	/* Nothing waits for the CANCEL's own response: the INVITE's 487
 	 * tells (§9.1). Its events go to the sink, which drops them. */
-	if (zsip_stack_request(ua->s, zsip_txn_transport(c->inv), zsip_txn_peer(c->inv), ua->work,
-			       (size_t)n, NULL, now, &tx) == 0)
+	if (zsipi_stack_request_keyed(ua->s, zsip_txn_transport(c->inv), zsip_txn_peer(c->inv), ua->work,
+				      (size_t)n, &k, NULL, now, &tx) == 0)
 		c->flags |= CALL_CANCELLED;
 	zsipi_call_timer(c, &c->t_end, now + 64ull * ua->s->t1, cancel_giveup);
 }

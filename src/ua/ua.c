@@ -76,6 +76,10 @@ struct zsip_ua *zsip_ua_new(struct zsip_stack *s, const struct zsip_ua_config *c
 	if (!ua->cfg.retry_after_s)
 		ua->cfg.retry_after_s = DEFAULT_RETRY_AFTER;
 	int rc = copy_strings(ua, cfg);
+	/* The From of our requests: written as given, never parsed again. */
+	struct zsip_nameaddr na;
+	if (rc == 0 && cfg->from && zsip_nameaddr_parse(&na, zsip_str_c(cfg->from)) != 0)
+		rc = ZSIP_EINVAL;
 	size_t am = ua->cfg.app_methods ? strlen(ua->cfg.app_methods) : 0;
 	if (rc == 0 && am + 40 > sizeof(ua->allow))
 		rc = ZSIP_EINVAL;
@@ -510,6 +514,7 @@ int zsipi_ua_new_ids(struct zsip_ua *ua, const char *from, const char *to, struc
 		zsipi_put_c(&w, ">");
 	}
 	zsipi_put_c(&w, ";tag=");
+	size_t ft = w.len;
 	zsipi_put_c(&w, tag);
 	size_t f = w.len;
 	if (to) {
@@ -524,6 +529,7 @@ int zsipi_ua_new_ids(struct zsip_ua *ua, const char *from, const char *to, struc
 	if (w.len >= cap)
 		return ZSIP_ETOOBIG;
 	r->from = (struct zsip_str){ buf, f };
+	r->from_tag = (struct zsip_str){ buf + ft, f - ft };
 	r->to = (struct zsip_str){ buf + f, t - f };
 	r->call_id = (struct zsip_str){ buf + t, w.len - t };
 	return 0;
@@ -542,12 +548,23 @@ int zsipi_ua_auth_lines(struct zsip_ua *ua, const struct zsipi_req *r, char *out
 int zsipi_ua_send_req(struct zsip_ua *ua, const struct zsipi_req *r, void *user, uint64_t now,
 		      struct zsip_txn **out)
 {
-	int n = zsipi_write_request(ua->work, ua->work_cap, r);
+	struct zsipi_req_keys k;
+	int n = zsipi_write_request(ua->work, ua->work_cap, r, &k);
 	if (n < 0)
 		return n;
 	if ((size_t)n >= ua->work_cap)
 		return ZSIP_ETOOBIG;
-	return zsipi_ua_send_request(ua, ua->work, (size_t)n, user, now, out);
+	/* Written here from checked parts: the transaction takes the keys
+	 * the writer says rather than parsing the bytes again. */
+	struct zsip_txn *tx = NULL;
+	int rc = zsipi_stack_request_keyed(ua->s, ua->tid, &ua->dst, ua->work, (size_t)n, &k, user, now,
+					   &tx);
+	if (rc < 0)
+		return rc;
+	zsipi_ua_own_txn(ua, tx, user);
+	if (out)
+		*out = tx;
+	return 0;
 }
 
 int zsipi_ua_std_headers(const struct zsip_ua *ua, int tid, int request, char *out, size_t cap)
@@ -589,29 +606,20 @@ int zsipi_ua_send_raw(struct zsip_ua *ua, struct zsip_str next_hop, const char *
 	return rc < 0 ? rc : zsip_stack_send(ua->s, tid, &dst, buf, len);
 }
 
-int zsipi_ua_send_request(struct zsip_ua *ua, const char *buf, size_t len, void *user, uint64_t now,
-			  struct zsip_txn **out)
-{
-	struct zsip_txn *tx = NULL;
-	int rc = zsip_stack_request(ua->s, ua->tid, &ua->dst, buf, len, user, now, &tx);
-	if (rc < 0)
-		return rc;
-	zsipi_ua_own_txn(ua, tx, user);
-	if (out)
-		*out = tx;
-	return 0;
-}
-
 int zsipi_ua_prepare(struct zsip_ua *ua, struct zsip_str next_hop, struct zsipi_req *r,
 		     char *via, size_t via_cap)
 {
 	int rc = route_to(ua, next_hop, &ua->tid, &ua->dst);
 	if (rc < 0)
 		return rc;
-	rc = zsip_stack_make_via(ua->s, ua->tid, via, via_cap, 1);
+	struct zsipi_via_made made;
+	rc = zsipi_make_via(ua->s, ua->tid, via, via_cap, 1, &made);
 	if (rc < 0)
 		return rc;
 	r->via = (struct zsip_str){ via, (size_t)rc };
+	r->branch = made.branch;
+	r->via_host = made.host;
+	r->via_port = made.port;
 	return 0;
 }
 
@@ -647,7 +655,7 @@ int zsipi_dlg_send(struct zsip_call *c, struct zsipi_dlg *d, const char *method,
 	r.extra = (struct zsip_str){ hdrs, (size_t)h + (size_t)a };
 	if (strcmp(method, "ACK"))
 		return zsipi_ua_send_req(ua, &r, c, now, out);
-	int n = zsipi_write_request(ua->work, ua->work_cap, &r);
+	int n = zsipi_write_request(ua->work, ua->work_cap, &r, NULL);
 	if (n < 0)
 		return n;
 	if ((size_t)n >= ua->work_cap)

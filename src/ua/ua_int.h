@@ -119,10 +119,6 @@ void zsipi_call_drop_txn(struct zsip_call *c, struct zsip_txn **slot);
  * via (r->via points there). */
 int zsipi_ua_prepare(struct zsip_ua *ua, struct zsip_str next_hop, struct zsipi_req *r,
 		     char *via, size_t via_cap);
-/* Starts a client transaction for buf to where zsipi_ua_prepare said,
- * with user pointer user and the UA's handler. */
-int zsipi_ua_send_request(struct zsip_ua *ua, const char *buf, size_t len, void *user, uint64_t now,
-			  struct zsip_txn **out);
 /* Sends buf (an ACK) to next_hop outside any transaction. */
 int zsipi_ua_send_raw(struct zsip_ua *ua, struct zsip_str next_hop, const char *buf, size_t len);
 /* Writes our Contact header line ("Contact: <...>\r\n") for transport tid. */
@@ -136,8 +132,8 @@ int zsipi_ua_new_ids(struct zsip_ua *ua, const char *from, const char *to, struc
  * Request-URI, body) of every realm the UA holds credentials for. Returns
  * their length (0: none), or ZSIP_ETOOBIG / ZSIP_EINVAL. */
 int zsipi_ua_auth_lines(struct zsip_ua *ua, const struct zsipi_req *r, char *out, size_t cap);
-/* Writes r into ua->work and starts its client transaction (as
- * zsipi_ua_send_request). */
+/* Writes r into ua->work and starts its client transaction to where
+ * zsipi_ua_prepare said, with user pointer user and the UA's handler. */
 int zsipi_ua_send_req(struct zsip_ua *ua, const struct zsipi_req *r, void *user, uint64_t now,
 		      struct zsip_txn **out);
 /* Writes the header lines our INVITE, 1xx and 2xx carry: Contact,

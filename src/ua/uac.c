@@ -25,11 +25,46 @@ static int valid_opt(const char *s)
 	return !s || zsipi_valid_value(zsip_str_c(s));
 }
 
+/* A From or To the caller gives: one name-addr (or addr-spec). */
+static int valid_nameaddr(const char *s)
+{
+	struct zsip_nameaddr na;
+	return !s || (valid_opt(s) && zsip_nameaddr_parse(&na, zsip_str_c(s)) == 0);
+}
+
+/* Header lines the caller gives: each "Name: value" CRLF, at most max of
+ * them. The INVITE goes out as written (the transaction layer does not
+ * parse it again), so they are checked here. */
+static int valid_lines(const char *s, unsigned max)
+{
+	if (!s)
+		return 1;
+	unsigned n = 0;
+	while (*s) {
+		const char *eol = strstr(s, "\r\n");
+		const char *colon = eol ? memchr(s, ':', (size_t)(eol - s)) : NULL;
+		if (!colon || ++n > max)
+			return 0;
+		struct zsip_str name = { s, (size_t)(colon - s) };
+		while (name.len && (name.p[name.len - 1] == ' ' || name.p[name.len - 1] == '\t'))
+			name.len--;
+		if (!zsipi_valid_token(name) ||
+		    !zsipi_valid_value((struct zsip_str){ colon + 1, (size_t)(eol - colon - 1) }))
+			return 0;
+		s = eol + 2;
+	}
+	return 1;
+}
+
 int zsip_call_invite(struct zsip_ua *ua, const struct zsip_call_params *p, void *call_user,
 		     uint64_t now_ms, struct zsip_call **out)
 {
-	if (!ua || !p || !p->target || !valid_opt(p->to) || !valid_opt(p->from) ||
-	    !valid_opt(p->route) || !valid_opt(p->content_type))
+	if (out)
+		*out = NULL;
+	/* The fields the UA writes itself take at most 16 of limits.max_headers. */
+	if (!ua || !p || !p->target || !valid_nameaddr(p->to) || !valid_nameaddr(p->from) ||
+	    !valid_opt(p->route) || !valid_opt(p->content_type) ||
+	    !valid_lines(p->headers, ua->s->limits.max_headers > 16 ? ua->s->limits.max_headers - 16 : 0))
 		return ZSIP_EINVAL;
 	struct zsip_uri u;
 	struct zsip_str target = zsip_str_c(p->target), route = { NULL, 0 };

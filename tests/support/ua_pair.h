@@ -56,6 +56,11 @@ struct up {
 	struct sim sim;
 	int n;
 	struct up_node node[UP_NODES];
+	/* Live transactions (checked at every UA event) whose keys differ
+	 * from what a parse of their request gives: the UA hands the
+	 * transaction layer the keys of the requests it writes instead of
+	 * the bytes to parse again, and they must agree. Must stay 0. */
+	size_t key_errors;
 };
 
 /* A network at time 1000 with lossless 10 ms links. */
@@ -68,6 +73,10 @@ int up_add(struct up *w, const char *host, int raw, int reliable, const struct z
 /* Frees everything. Returns the bytes still held by the stacks' allocators
  * after zsip_stack_free (0 when nothing leaked). */
 size_t up_fini(struct up *w);
+
+/* Checks the keys of every live transaction of s against a parse of its
+ * request (see key_errors); returns how many differ. */
+size_t up_check_keys(struct zsip_stack *s);
 
 /* Runs the network until t (absolute virtual ms). */
 void up_run(struct up *w, uint64_t t);
