@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "zsip/msg.h"
+#include "msg/scan.h"
 #include "support/msgexpect.h"
 
 #define CORPUS_DIR ZSIP_SHARED_DIR "/corpus"
@@ -1705,10 +1706,106 @@ static void test_every_corpus_message_parses_with_its_key_fields(void **state)
 	assert_int_equal(n, (int)(sizeof corpus / sizeof corpus[0]));
 }
 
+/* ------------------------------------------------------- fast scanners */
+
+typedef const char *(*scan_fn)(const char *, const char *);
+
+/* The word-at-a-time scanners of src/msg/scan.h return what their
+ * byte-by-byte references return, from every start offset of buf (the
+ * fuzz target fuzz/fuzz_scan.c does the same on arbitrary input). The copy
+ * is exactly len bytes, so that a read past the end shows under ASan. */
+static void scanners_agree(const char *name, const char *buf, size_t len)
+{
+	static const struct {
+		const char *what;
+		scan_fn ref, fast;
+	} s[] = {
+		{ "eol swar", zsipi_scan_eol_ref, zsipi_scan_eol_swar },
+		{ "colon swar", zsipi_scan_colon_ref, zsipi_scan_colon_swar },
+#ifdef __SSE2__
+		{ "eol sse2", zsipi_scan_eol_ref, zsipi_scan_eol_sse2 },
+		{ "colon sse2", zsipi_scan_colon_ref, zsipi_scan_colon_sse2 },
+#endif
+	};
+	char *b = malloc(len ? len : 1);
+	assert_non_null(b);
+	memcpy(b, buf, len);
+	typedef const char *(*line_fn)(const char *, const char *, const char **);
+	static const struct {
+		const char *what;
+		line_fn fast;
+	} l[] = {
+		{ "line swar", zsipi_scan_line_swar },
+#ifdef __SSE2__
+		{ "line sse2", zsipi_scan_line_sse2 },
+#endif
+	};
+	for (size_t i = 0; i <= len; i++) {
+		for (size_t k = 0; k < sizeof s / sizeof s[0]; k++) {
+			const char *want = s[k].ref(b + i, b + len), *got = s[k].fast(b + i, b + len);
+			if (got != want)
+				fail_msg("%s: %s from offset %zu: got %td, want %td", name, s[k].what, i,
+					 got - b, want - b);
+		}
+		for (size_t k = 0; k < sizeof l / sizeof l[0]; k++) {
+			const char *wc, *gc, *want = zsipi_scan_line_ref(b + i, b + len, &wc),
+					     *got = l[k].fast(b + i, b + len, &gc);
+			if (got != want || gc != wc)
+				fail_msg("%s: %s from offset %zu: got %td/%td, want %td/%td", name, l[k].what, i,
+					 got - b, gc - b, want - b, wc - b);
+		}
+	}
+	free(b);
+}
+
+static void scanners_agree_on_dir(const char *dir, const char *suffix)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		fail_msg("cannot open %s", dir);
+	struct dirent *e;
+	int n = 0;
+	while ((e = readdir(d)) != NULL) {
+		size_t l = strlen(e->d_name), sl = strlen(suffix);
+		if (l <= sl || strcmp(e->d_name + l - sl, suffix) != 0)
+			continue;
+		char path[512];
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		size_t len;
+		char *b = mx_load(path, &len);
+		if (!b)
+			fail_msg("cannot read %s", path);
+		scanners_agree(path, b, len);
+		free(b);
+		n++;
+	}
+	closedir(d);
+	assert_true(n > 0);
+}
+
+static void test_fast_scanners_agree_with_byte_by_byte_reference(void **state)
+{
+	(void)state;
+	scanners_agree_on_dir(CORPUS_DIR, ".sip");
+	scanners_agree_on_dir(ZSIP_SHARED_DIR "/conformance/rfc4475", ".dat");
+	scanners_agree_on_dir(ZSIP_SHARED_DIR "/conformance/rfc5118", ".dat");
+	/* the edges: hits in every lane of a word and at the very end */
+	static const char hit[] = ":\r\n\t\x0e\x0c\x00\x80\xff";
+	char b[40];
+	for (size_t at = 0; at < sizeof b; at++)
+		for (size_t c = 0; c < sizeof hit - 1; c++) {
+			memset(b, 'a', sizeof b);
+			b[at] = hit[c];
+			scanners_agree("edge", b, sizeof b);
+			scanners_agree("edge-short", b, at + 1);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_request_line_and_headers_are_read_rfc3261_7_1),
+		cmocka_unit_test(test_fast_scanners_agree_with_byte_by_byte_reference),
 		cmocka_unit_test(test_status_line_code_and_reason_are_read_rfc3261_7_2),
 		cmocka_unit_test(test_status_line_with_empty_reason_phrase_rfc4475_3_1_1_13),
 		cmocka_unit_test(test_request_line_with_two_spaces_is_rejected_rfc4475_3_1_2_9),

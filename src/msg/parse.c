@@ -3,12 +3,10 @@
  * memchr finds line ends, a table classifies name bytes, nothing is copied
  * and nothing is allocated. */
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "msg/hv.h"
 #include "msg/lex.h"
+#include "msg/scan.h"
 #include "zsip/msg.h"
 
 static const struct zsip_limits default_limits = {
@@ -20,7 +18,7 @@ static const struct zsip_limits default_limits = {
 /* ------------------------------------------------------------ name lookup */
 
 struct hname {
-	const char *lname; /* lower case */
+	char lname[24]; /* lower case, zero-padded: read as whole words */
 	uint8_t len;
 	uint8_t id;
 };
@@ -52,47 +50,47 @@ static const uint8_t compact[26] = {
 };
 
 /* Full names by length, the common ones first; each list ends with {0}. */
-static const struct hname len2[] = { H("to", ZSIP_HDR_TO), { 0 } };
-static const struct hname len3[] = { H("via", ZSIP_HDR_VIA), { 0 } };
+static const struct hname len2[] = { H("to", ZSIP_HDR_TO), { "", 0, 0 } };
+static const struct hname len3[] = { H("via", ZSIP_HDR_VIA), { "", 0, 0 } };
 static const struct hname len4[] = { H("from", ZSIP_HDR_FROM), H("cseq", ZSIP_HDR_CSEQ),
 	H("date", ZSIP_HDR_DATE), H("path", ZSIP_HDR_PATH), H("rack", ZSIP_HDR_RACK),
-	H("rseq", ZSIP_HDR_RSEQ), { 0 } };
+	H("rseq", ZSIP_HDR_RSEQ), { "", 0, 0 } };
 static const struct hname len5[] = { H("route", ZSIP_HDR_ROUTE), H("allow", ZSIP_HDR_ALLOW),
-	H("event", ZSIP_HDR_EVENT), { 0 } };
+	H("event", ZSIP_HDR_EVENT), { "", 0, 0 } };
 static const struct hname len6[] = { H("accept", ZSIP_HDR_ACCEPT), H("min-se", ZSIP_HDR_MIN_SE),
-	H("server", ZSIP_HDR_SERVER), { 0 } };
+	H("server", ZSIP_HDR_SERVER), { "", 0, 0 } };
 static const struct hname len7[] = { H("call-id", ZSIP_HDR_CALL_ID), H("contact", ZSIP_HDR_CONTACT),
 	H("expires", ZSIP_HDR_EXPIRES), H("require", ZSIP_HDR_REQUIRE), H("subject", ZSIP_HDR_SUBJECT),
-	H("warning", ZSIP_HDR_WARNING), { 0 } };
+	H("warning", ZSIP_HDR_WARNING), { "", 0, 0 } };
 static const struct hname len8[] = { H("identity", ZSIP_HDR_IDENTITY),
 	H("priority", ZSIP_HDR_PRIORITY), H("refer-to", ZSIP_HDR_REFER_TO),
-	H("reply-to", ZSIP_HDR_REPLY_TO), { 0 } };
+	H("reply-to", ZSIP_HDR_REPLY_TO), { "", 0, 0 } };
 static const struct hname len9[] = { H("supported", ZSIP_HDR_SUPPORTED),
-	H("call-info", ZSIP_HDR_CALL_INFO), H("timestamp", ZSIP_HDR_TIMESTAMP), { 0 } };
+	H("call-info", ZSIP_HDR_CALL_INFO), H("timestamp", ZSIP_HDR_TIMESTAMP), { "", 0, 0 } };
 static const struct hname len10[] = { H("user-agent", ZSIP_HDR_USER_AGENT),
-	H("alert-info", ZSIP_HDR_ALERT_INFO), H("error-info", ZSIP_HDR_ERROR_INFO), { 0 } };
+	H("alert-info", ZSIP_HDR_ALERT_INFO), H("error-info", ZSIP_HDR_ERROR_INFO), { "", 0, 0 } };
 static const struct hname len11[] = { H("in-reply-to", ZSIP_HDR_IN_REPLY_TO),
 	H("min-expires", ZSIP_HDR_MIN_EXPIRES), H("referred-by", ZSIP_HDR_REFERRED_BY),
-	H("retry-after", ZSIP_HDR_RETRY_AFTER), H("unsupported", ZSIP_HDR_UNSUPPORTED), { 0 } };
+	H("retry-after", ZSIP_HDR_RETRY_AFTER), H("unsupported", ZSIP_HDR_UNSUPPORTED), { "", 0, 0 } };
 static const struct hname len12[] = { H("max-forwards", ZSIP_HDR_MAX_FORWARDS),
 	H("content-type", ZSIP_HDR_CONTENT_TYPE), H("record-route", ZSIP_HDR_RECORD_ROUTE),
 	H("allow-events", ZSIP_HDR_ALLOW_EVENTS), H("mime-version", ZSIP_HDR_MIME_VERSION),
-	H("organization", ZSIP_HDR_ORGANIZATION), { 0 } };
+	H("organization", ZSIP_HDR_ORGANIZATION), { "", 0, 0 } };
 static const struct hname len13[] = { H("authorization", ZSIP_HDR_AUTHORIZATION),
-	H("proxy-require", ZSIP_HDR_PROXY_REQUIRE), H("service-route", ZSIP_HDR_SERVICE_ROUTE), { 0 } };
+	H("proxy-require", ZSIP_HDR_PROXY_REQUIRE), H("service-route", ZSIP_HDR_SERVICE_ROUTE), { "", 0, 0 } };
 static const struct hname len14[] = { H("content-length", ZSIP_HDR_CONTENT_LENGTH),
-	H("accept-contact", ZSIP_HDR_ACCEPT_CONTACT), H("reject-contact", ZSIP_HDR_REJECT_CONTACT), { 0 } };
+	H("accept-contact", ZSIP_HDR_ACCEPT_CONTACT), H("reject-contact", ZSIP_HDR_REJECT_CONTACT), { "", 0, 0 } };
 static const struct hname len15[] = { H("accept-encoding", ZSIP_HDR_ACCEPT_ENCODING),
 	H("accept-language", ZSIP_HDR_ACCEPT_LANGUAGE),
-	H("session-expires", ZSIP_HDR_SESSION_EXPIRES), { 0 } };
+	H("session-expires", ZSIP_HDR_SESSION_EXPIRES), { "", 0, 0 } };
 static const struct hname len16[] = { H("content-encoding", ZSIP_HDR_CONTENT_ENCODING),
 	H("content-language", ZSIP_HDR_CONTENT_LANGUAGE),
-	H("www-authenticate", ZSIP_HDR_WWW_AUTHENTICATE), { 0 } };
-static const struct hname len18[] = { H("proxy-authenticate", ZSIP_HDR_PROXY_AUTHENTICATE), { 0 } };
+	H("www-authenticate", ZSIP_HDR_WWW_AUTHENTICATE), { "", 0, 0 } };
+static const struct hname len18[] = { H("proxy-authenticate", ZSIP_HDR_PROXY_AUTHENTICATE), { "", 0, 0 } };
 static const struct hname len19[] = { H("authentication-info", ZSIP_HDR_AUTHENTICATION_INFO),
 	H("content-disposition", ZSIP_HDR_CONTENT_DISPOSITION),
 	H("proxy-authorization", ZSIP_HDR_PROXY_AUTHORIZATION),
-	H("request-disposition", ZSIP_HDR_REQUEST_DISPOSITION), { 0 } };
+	H("request-disposition", ZSIP_HDR_REQUEST_DISPOSITION), { "", 0, 0 } };
 static const struct hname *const by_len[20] = {
 	[2] = len2, [3] = len3, [4] = len4, [5] = len5, [6] = len6, [7] = len7,
 	[8] = len8, [9] = len9, [10] = len10, [11] = len11, [12] = len12, [13] = len13,
@@ -106,44 +104,43 @@ static inline uint64_t ld8(const char *p)
 	return v;
 }
 
-static inline uint32_t ld4(const char *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
-
 /* Names are tokens, so OR-ing 0x20 folds letters to lower case and leaves
- * '-', '.', digits and the other token characters unlike any letter. The
- * compare reads whole words inside [p, p + len), overlapping at the end. */
-static inline int name_eq(const char *p, const char *lname, size_t len)
+ * '-', '.', digits and the other token characters unlike any letter. A
+ * name of up to eight bytes is one word compare against each candidate of
+ * its length (their padding is zero, the word is cut to the name); a longer
+ * one compares whole words, overlapping at the end. avail: bytes readable
+ * at p (at least len), so that a name with eight bytes after it is read
+ * with one load. */
+static inline enum zsip_hdr_id lookup(const char *p, size_t len, size_t avail)
 {
-	if (len >= 8) {
-		const uint64_t fold = 0x2020202020202020ull;
-		for (size_t i = 0; i + 8 < len; i += 8)
-			if ((ld8(p + i) | fold) != ld8(lname + i))
-				return 0;
-		return (ld8(p + len - 8) | fold) == ld8(lname + len - 8);
+	const uint64_t fold = 0x2020202020202020ull;
+	if (len == 1) {
+		unsigned c0 = ((unsigned char)p[0] | 0x20u) - 'a';
+		return c0 < 26 ? (enum zsip_hdr_id)compact[c0] : ZSIP_HDR_OTHER;
 	}
-	if (len >= 4)
-		return (ld4(p) | 0x20202020u) == ld4(lname) &&
-		       (ld4(p + len - 4) | 0x20202020u) == ld4(lname + len - 4);
-	for (size_t i = 0; i < len; i++)
-		if (((unsigned char)p[i] | 0x20u) != (unsigned char)lname[i])
-			return 0;
-	return 1;
-}
-
-static inline enum zsip_hdr_id lookup(const char *p, size_t len)
-{
-	unsigned c0 = (unsigned char)p[0] | 0x20u;
-	if (len == 1)
-		return c0 - 'a' < 26 ? (enum zsip_hdr_id)compact[c0 - 'a'] : ZSIP_HDR_OTHER;
 	if (len >= sizeof by_len / sizeof by_len[0] || !by_len[len])
 		return ZSIP_HDR_OTHER;
-	for (const struct hname *h = by_len[len]; h->lname; h++)
-		if ((unsigned char)h->lname[0] == c0 && name_eq(p, h->lname, len))
+	uint64_t w = 0;
+	if (avail >= 8)
+		w = ld8(p);
+	else
+		memcpy(&w, p, len);
+	w |= fold;
+	if (len < 8) {
+		static const unsigned char keep[16] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+		w &= ld8((const char *)keep + 8 - len);
+	}
+	for (const struct hname *h = by_len[len]; h->len; h++) {
+		if (w != ld8(h->lname))
+			continue;
+		if (len <= 8)
 			return (enum zsip_hdr_id)h->id;
+		size_t i = 8;
+		while (i + 8 < len && (ld8(p + i) | fold) == ld8(h->lname + i))
+			i += 8;
+		if (i + 8 >= len && (ld8(p + len - 8) | fold) == ld8(h->lname + len - 8))
+			return (enum zsip_hdr_id)h->id;
+	}
 	return ZSIP_HDR_OTHER;
 }
 
@@ -154,7 +151,7 @@ enum zsip_hdr_id zsip_hdr_lookup(struct zsip_str name)
 	for (size_t i = 0; i < name.len; i++)
 		if (!zsipi_is_token((unsigned char)name.p[i]))
 			return ZSIP_HDR_OTHER;
-	return lookup(name.p, name.len);
+	return lookup(name.p, name.len, name.len);
 }
 
 static const char *const canonical[ZSIP_HDR__COUNT] = {
@@ -186,27 +183,6 @@ static const char *const canonical[ZSIP_HDR__COUNT] = {
 const char *zsip_hdr_name(enum zsip_hdr_id id)
 {
 	return (unsigned)id < ZSIP_HDR__COUNT ? canonical[id] : "";
-}
-
-/* The first byte in [p, end) that is a, b or c; end when there is none.
- * Sixteen bytes a step where SSE2 is there (every x86-64), else one. */
-static inline const char *find3(const char *p, const char *end, char a, char b, char c)
-{
-#ifdef __SSE2__
-	const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b), vc = _mm_set1_epi8(c);
-	while (end - p >= 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-		__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(x, vb)),
-					   _mm_cmpeq_epi8(x, vc));
-		unsigned mask = (unsigned)_mm_movemask_epi8(hit);
-		if (mask)
-			return p + __builtin_ctz(mask);
-		p += 16;
-	}
-#endif
-	while (p < end && *p != a && *p != b && *p != c)
-		p++;
-	return p;
 }
 
 /* ------------------------------------------------------------ start line */
@@ -252,7 +228,8 @@ static int parse_request_line(struct zsip_msg *m, const char *p, const char *eol
 	m->method.len = (size_t)(p - s);
 	m->method_id = (uint8_t)zsip_method_id(m->method);
 	const char *u = ++p;
-	p = find3(p, eol, ' ', ' ', ' ');
+	const char *us = memchr(p, ' ', (size_t)(eol - p));
+	p = us ? us : eol;
 	if (p == u || p == eol)
 		return fail(m, ZSIP_ESTARTLINE, p);
 	m->ruri_str.p = u;
@@ -330,10 +307,17 @@ static int parse_headers(struct parser *ps, const char *p, const char *end, cons
 	if (max == 0 || max > ZSIP_MAX_HEADERS)
 		max = ZSIP_MAX_HEADERS;
 
-	for (;;) {
+	size_t max_len = ps->lim->max_header_len;
+	unsigned n = 0;
+	for (;; n++) {
 		if (p >= end)
 			return fail(m, ZSIP_ETRUNC, p);
-		if (*p == '\r' || *p == '\n') {
+		/* The name runs to the ':' of the first line; one scan finds it
+		 * and the line's end. A known name is proof enough that it is a
+		 * token (see lookup; a CR, which would fold onto '-', stops the
+		 * scan first); any other is checked. */
+		const char *name = p, *colon, *eol = zsipi_scan_line(p, end, &colon), *ne = colon;
+		if (colon == name && colon < end && *colon != ':') {
 			/* the blank line that ends the header block */
 			if (*p == '\r') {
 				if (p + 1 >= end)
@@ -342,13 +326,10 @@ static int parse_headers(struct parser *ps, const char *p, const char *end, cons
 					return fail(m, ZSIP_EHDRLINE, p);
 				p++;
 			}
+			m->nhdr = n;
 			*body = p + 1;
 			return 0;
 		}
-		/* The name runs to the ':' of the first line. A known name is
-		 * proof enough that it is a token (see name_eq; a CR, which would
-		 * fold onto '-', stops the scan first); any other is checked. */
-		const char *name = p, *colon = find3(p, end, ':', '\r', '\n'), *ne = colon;
 		if (colon == end)
 			return fail(m, ZSIP_ETRUNC, end);
 		if (*colon != ':')
@@ -356,7 +337,7 @@ static int parse_headers(struct parser *ps, const char *p, const char *end, cons
 		while (ne > name && (ne[-1] == ' ' || ne[-1] == '\t'))
 			ne--;
 		size_t nlen = (size_t)(ne - name);
-		enum zsip_hdr_id id = nlen ? lookup(name, nlen) : ZSIP_HDR_OTHER;
+		enum zsip_hdr_id id = nlen ? lookup(name, nlen, (size_t)(end - name)) : ZSIP_HDR_OTHER;
 		if (id == ZSIP_HDR_OTHER && (nlen == 0 || zsipi_span(name, ne, ZSIPI_C_TOKEN) != ne))
 			return bad_name(m, name, colon);
 		/* The value runs to the end of the line and over every following
@@ -364,29 +345,36 @@ static int parse_headers(struct parser *ps, const char *p, const char *end, cons
 		 * must start a CRLF: a bare one is no LWS (§25.1), and letting it
 		 * through would let a value end a line for a peer that splits
 		 * lines at CR. A bare LF ends a line, for lenient peers. */
-		const char *vstart = colon + 1, *eol;
-		p = vstart;
+		const char *vstart = colon + 1, *vend;
 		for (;;) {
-			eol = find3(p, end, '\r', '\n', '\n');
-			if (eol == end || (*eol == '\r' && eol + 1 == end))
+			if (eol == end)
 				return fail(m, ZSIP_ETRUNC, end);
-			if (*eol == '\r' && *++eol != '\n')
-				return fail(m, ZSIP_EHDRLINE, eol - 1);
+			vend = eol;
+			if (*eol == '\r') {
+				if (eol + 1 == end)
+					return fail(m, ZSIP_ETRUNC, end);
+				if (*++eol != '\n')
+					return fail(m, ZSIP_EHDRLINE, eol - 1);
+			}
 			p = eol + 1;
 			if (p >= end || (*p != ' ' && *p != '\t'))
 				break;
+			eol = zsipi_scan_eol(p, end);
 		}
-		const char *vend = eol > vstart && eol[-1] == '\r' ? eol - 1 : eol;
 		size_t line_len = (size_t)(p - name);
-		if (line_len > ps->lim->max_header_len)
+		if (line_len > max_len)
 			return fail(m, ZSIP_EHDRTOOLONG, name);
-		if (m->nhdr >= max)
+		if (n >= max)
 			return fail(m, ZSIP_ETOOMANYHDRS, name);
-		vstart = zsipi_skip_lws(vstart, vend);
-		vend = zsipi_trim_lws(vstart, vend);
+		/* LWS around the value: usually one SP before, none after */
+		if (vstart < vend && *vstart == ' ')
+			vstart++;
+		if (vstart < vend && (unsigned char)*vstart <= ' ')
+			vstart = zsipi_skip_lws(vstart, vend);
+		if (vend > vstart && (unsigned char)vend[-1] <= ' ')
+			vend = zsipi_trim_lws(vstart, vend);
 
-		unsigned i = m->nhdr++;
-		struct zsip_hdr *h = &m->hdr[i];
+		struct zsip_hdr *h = &m->hdr[n];
 		h->name.p = name;
 		h->name.len = nlen;
 		h->value.p = vstart;
@@ -396,10 +384,10 @@ static int parse_headers(struct parser *ps, const char *p, const char *end, cons
 		h->next = 0;
 		if (id != ZSIP_HDR_OTHER) {
 			if (last[id])
-				m->hdr[last[id] - 1].next = (uint16_t)i;
+				m->hdr[last[id] - 1].next = (uint16_t)n;
 			else
-				m->first[id] = (uint8_t)(i + 1);
-			last[id] = (uint8_t)(i + 1);
+				m->first[id] = (uint8_t)(n + 1);
+			last[id] = (uint8_t)(n + 1);
 		}
 	}
 }
@@ -518,11 +506,20 @@ int zsip_msg_parse(struct zsip_msg *m, const char *buf, size_t len, const struct
 		return ZSIP_EINVAL;
 	if (!lim)
 		lim = &default_limits;
-	/* Only what later code reads needs resetting; hdr[] is written as filled. */
-	memset(m, 0, offsetof(struct zsip_msg, hdr));
+	/* No memset of the whole struct: the parsers below write every field of
+	 * what they fill (via, from, to, cseq, the Request-URI), so only the
+	 * rest is set here. After an error only err_off is meaningful. */
 	m->buf = buf;
+	m->len = 0;
+	m->is_request = 0;
+	m->method = m->ruri_str = m->reason = m->call_id = m->body = m->head = (struct zsip_str){ NULL, 0 };
+	m->method_id = 0;
+	m->status = 0;
 	m->max_forwards = -1;
 	m->content_length = -1;
+	m->nhdr = 0;
+	memset(m->first, 0, sizeof m->first);
+	m->err_off = 0;
 	if (len > lim->max_msg_size)
 		return fail(m, ZSIP_ETOOBIG, buf + lim->max_msg_size);
 
@@ -540,10 +537,12 @@ int zsip_msg_parse(struct zsip_msg *m, const char *buf, size_t len, const struct
 	/* A response starts with the version; a method is a token and so never
 	 * holds the '/' of "SIP/". */
 	int rc;
-	if (end - p > 4 && (p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i' && (p[2] | 0x20) == 'p' && p[3] == '/')
+	if (end - p > 4 && (p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i' && (p[2] | 0x20) == 'p' && p[3] == '/') {
+		memset(&m->ruri, 0, sizeof m->ruri);
 		rc = parse_status_line(m, p, eol);
-	else
+	} else {
 		rc = parse_request_line(m, p, eol);
+	}
 	if (rc < 0)
 		return rc;
 

@@ -1,0 +1,193 @@
+/* Byte scanners for the parser's hot loops: the end of a header line and
+ * the end of a header name, many bytes a step. Each has a plain byte-by-byte
+ * reference (_ref) that says what it must return; fuzz/fuzz_scan.c and
+ * tests/test_parse.c hold the fast ones to it on every input. Nothing here
+ * reads outside [p, end).
+ *
+ * Two fast forms: SWAR in portable C (eight bytes in a uint64_t), and SSE2
+ * (sixteen bytes) where the compiler has it, which is every x86-64; the
+ * parser takes the SSE2 one when there is one. Both test a word for "a byte
+ * below 0x0e" (CR is 0x0d, LF 0x0a) and, for names, "a ':' byte"; a hit only
+ * says where to look, the byte itself decides, so a TAB or another control
+ * byte in a value costs a look and no more. */
+#ifndef ZSIP_MSG_SCAN_H
+#define ZSIP_MSG_SCAN_H
+
+#include <stdint.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* ---------------------------------------------------------- references */
+
+/* The first CR or LF in [p, end), or end. */
+static inline const char *zsipi_scan_eol_ref(const char *p, const char *end)
+{
+	while (p < end && *p != '\r' && *p != '\n')
+		p++;
+	return p;
+}
+
+/* The first ':', CR or LF in [p, end), or end. */
+static inline const char *zsipi_scan_colon_ref(const char *p, const char *end)
+{
+	while (p < end && *p != ':' && *p != '\r' && *p != '\n')
+		p++;
+	return p;
+}
+
+/* A header line from p: *colon gets the first ':', CR or LF (end when
+ * none); when that is a ':' the first CR or LF after it (or end) is
+ * returned, else *colon itself. */
+static inline const char *zsipi_scan_line_ref(const char *p, const char *end, const char **colon)
+{
+	const char *c = zsipi_scan_colon_ref(p, end);
+	*colon = c;
+	return c < end && *c == ':' ? zsipi_scan_eol_ref(c + 1, end) : c;
+}
+
+/* ---------------------------------------------------------------- SWAR */
+
+#define ZSIPI_ONES_ 0x0101010101010101ull
+#define ZSIPI_HIGHS_ 0x8080808080808080ull
+
+/* Nonzero when a byte of x is below n (n <= 0x80): the usual has-less test.
+ * It may flag bytes above a real hit too, so it only says "look here". */
+static inline uint64_t zsipi_swar_less_(uint64_t x, unsigned n)
+{
+	return (x - ZSIPI_ONES_ * n) & ~x & ZSIPI_HIGHS_;
+}
+
+/* Nonzero when a byte of x equals c. */
+static inline uint64_t zsipi_swar_has_(uint64_t x, unsigned c)
+{
+	uint64_t v = x ^ (ZSIPI_ONES_ * c);
+	return (v - ZSIPI_ONES_) & ~v & ZSIPI_HIGHS_;
+}
+
+/* zsipi_scan_eol_ref, eight bytes a step: words without a byte below 0x0e
+ * are skipped whole; a word with one is read byte by byte (the byte order
+ * of the machine does not matter). */
+static inline const char *zsipi_scan_eol_swar(const char *p, const char *end)
+{
+	while (end - p >= 8) {
+		uint64_t x;
+		memcpy(&x, p, 8);
+		if (zsipi_swar_less_(x, 0x0e)) {
+			const char *q = zsipi_scan_eol_ref(p, p + 8);
+			if (q < p + 8)
+				return q;
+		}
+		p += 8;
+	}
+	return zsipi_scan_eol_ref(p, end);
+}
+
+/* zsipi_scan_colon_ref, eight bytes a step. */
+static inline const char *zsipi_scan_colon_swar(const char *p, const char *end)
+{
+	while (end - p >= 8) {
+		uint64_t x;
+		memcpy(&x, p, 8);
+		if (zsipi_swar_less_(x, 0x0e) | zsipi_swar_has_(x, ':')) {
+			const char *q = zsipi_scan_colon_ref(p, p + 8);
+			if (q < p + 8)
+				return q;
+		}
+		p += 8;
+	}
+	return zsipi_scan_colon_ref(p, end);
+}
+
+static inline const char *zsipi_scan_line_swar(const char *p, const char *end, const char **colon)
+{
+	const char *c = zsipi_scan_colon_swar(p, end);
+	*colon = c;
+	return c < end && *c == ':' ? zsipi_scan_eol_swar(c + 1, end) : c;
+}
+
+#undef ZSIPI_ONES_
+#undef ZSIPI_HIGHS_
+
+/* ---------------------------------------------------------------- SSE2 */
+
+#ifdef __SSE2__
+/* The bytes of x below 0x0e, as a movemask: min(x, 0x0d) == x. */
+static inline unsigned zsipi_sse2_ctl_(__m128i x)
+{
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x0d)), x));
+}
+
+/* zsipi_scan_eol_ref, sixteen bytes a step, then the SWAR form. */
+static inline const char *zsipi_scan_eol_sse2(const char *p, const char *end)
+{
+	while (end - p >= 16) {
+		unsigned m = zsipi_sse2_ctl_(_mm_loadu_si128((const __m128i *)(const void *)p));
+		for (; m; m &= m - 1) {
+			const char *q = p + __builtin_ctz(m);
+			if (*q == '\r' || *q == '\n')
+				return q;
+		}
+		p += 16;
+	}
+	return zsipi_scan_eol_swar(p, end);
+}
+
+/* zsipi_scan_colon_ref, sixteen bytes a step, then the SWAR form. */
+static inline const char *zsipi_scan_colon_sse2(const char *p, const char *end)
+{
+	while (end - p >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned m = zsipi_sse2_ctl_(x) |
+			     (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(':')));
+		for (; m; m &= m - 1) {
+			const char *q = p + __builtin_ctz(m);
+			if (*q == ':' || *q == '\r' || *q == '\n')
+				return q;
+		}
+		p += 16;
+	}
+	return zsipi_scan_colon_swar(p, end);
+}
+
+/* zsipi_scan_line_ref with one load for the usual line, whose name and
+ * ':' lie in its first sixteen bytes: the same word gives the ':' and, when
+ * the line is short, its end. */
+static inline const char *zsipi_scan_line_sse2(const char *p, const char *end, const char **colon)
+{
+	if (end - p >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned ctl = zsipi_sse2_ctl_(x), eol = 0;
+		unsigned col = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(':')));
+		for (; ctl; ctl &= ctl - 1) {
+			const char *q = p + __builtin_ctz(ctl);
+			if (*q == '\r' || *q == '\n') {
+				eol = ctl & -ctl;
+				break;
+			}
+		}
+		col &= eol ? eol - 1 : 0xffffu;
+		if (col) {
+			*colon = p + __builtin_ctz(col);
+			return eol ? p + __builtin_ctz(eol) : zsipi_scan_eol_sse2(p + 16, end);
+		}
+		if (eol) {
+			*colon = p + __builtin_ctz(eol);
+			return *colon;
+		}
+	}
+	const char *c = zsipi_scan_colon_sse2(p, end);
+	*colon = c;
+	return c < end && *c == ':' ? zsipi_scan_eol_sse2(c + 1, end) : c;
+}
+#define zsipi_scan_eol zsipi_scan_eol_sse2
+#define zsipi_scan_colon zsipi_scan_colon_sse2
+#define zsipi_scan_line zsipi_scan_line_sse2
+#else
+#define zsipi_scan_eol zsipi_scan_eol_swar
+#define zsipi_scan_colon zsipi_scan_colon_swar
+#define zsipi_scan_line zsipi_scan_line_swar
+#endif
+
+#endif
