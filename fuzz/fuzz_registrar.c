@@ -10,7 +10,11 @@
  * is one plain REGISTER is therefore a valid input as it is.
  *
  * An input of odd length puts a digest server (zsip/digest.h, user bob,
- * password zanzibar) in front of the registrar (§10.3 steps 3-4).
+ * password zanzibar) in front of the registrar (§10.3 steps 3-4). When bit
+ * 1 of the length is set the bindings live in an application store
+ * (zsip_registrar_store) of ST_MAX bindings, whose put fails every fifth
+ * time and says "full" past ST_MAX; every put is checked (at most
+ * max_per_aor bindings, each ending within max_expires).
  *
  * Checked after every piece: the registrar answered every REGISTER it was
  * given with a status (never left one hanging); a lookup of the To URI of
@@ -26,6 +30,7 @@
 #include <string.h>
 
 #include "fuzz_check.h"
+#include "fuzz_hooks.h"
 #include "zsip/digest.h"
 #include "zsip/reg.h"
 
@@ -43,36 +48,82 @@ struct fz {
 	uint64_t rng;
 	int tp;
 	uint64_t now;
-	size_t live;
-	unsigned long fail_after;
+	struct fuzz_mem mem;
 	int processed, answered;
 	int in_reg;             /* inside zsip_registrar_process */
 };
 
 static struct fz F;
 
-static void *fz_alloc(void *user, size_t n)
+/* The application store: a flat array of copies. */
+#define ST_MAX 16
+struct st_binding {
+	char aor[256], uri[512], cid[1024];
+	size_t aor_len;
+	struct zsip_reg_binding b; /* slices into the arrays above */
+};
+
+static struct {
+	struct st_binding b[ST_MAX];
+	size_t n;
+	unsigned puts;
+} S;
+
+static int st_get(void *user, struct zsip_str aor, struct zsip_reg_binding *out, size_t max, uint64_t now)
 {
 	(void)user;
-	if (F.fail_after && --F.fail_after == 0)
-		return NULL;
-	size_t *p = malloc(sizeof(size_t) * 2 + n);
-	if (!p)
-		return NULL;
-	p[0] = n;
-	F.live += n;
-	return p + 2;
+	(void)now;
+	FUZZ_ASSERT(max == PER_AOR);
+	size_t k = 0;
+	for (size_t i = 0; i < S.n && k < max; i++)
+		if (S.b[i].aor_len == aor.len && !memcmp(S.b[i].aor, aor.p, aor.len))
+			out[k++] = S.b[i].b;
+	return (int)k;
 }
 
-static void fz_free(void *user, void *ptr, size_t n)
+static int st_put(void *user, struct zsip_str aor, const struct zsip_reg_binding *set, size_t n, uint64_t now)
 {
 	(void)user;
-	if (!ptr)
-		return;
-	size_t *p = (size_t *)ptr - 2;
-	FUZZ_ASSERT(p[0] == n);
-	F.live -= n;
-	free(p);
+	FUZZ_ASSERT(n <= PER_AOR && aor.len <= sizeof S.b[0].aor);
+	for (size_t i = 0; i < n; i++) {
+		FUZZ_ASSERT(set[i].uri.len > 0 && set[i].uri.len <= sizeof S.b[0].uri);
+		FUZZ_ASSERT(set[i].call_id.len <= sizeof S.b[0].cid && set[i].q <= 1000);
+		FUZZ_ASSERT(set[i].expires_at > now && set[i].expires_at <= now + MAX_EXPIRES * 1000ull);
+	}
+	if (++S.puts % 5 == 0)
+		return ZSIP_ESTORE;
+	size_t keep = 0;
+	for (size_t i = 0; i < S.n; i++)
+		keep += !(S.b[i].aor_len == aor.len && !memcmp(S.b[i].aor, aor.p, aor.len));
+	if (keep + n > ST_MAX)
+		return ZSIP_ELIMIT;
+	/* set may point into S: copy it out before rewriting. */
+	static struct st_binding tmp[PER_AOR];
+	for (size_t i = 0; i < n; i++) {
+		memcpy(tmp[i].uri, set[i].uri.p, set[i].uri.len);
+		memcpy(tmp[i].cid, set[i].call_id.p, set[i].call_id.len);
+		tmp[i].b = set[i];
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < S.n; i++)
+		if (!(S.b[i].aor_len == aor.len && !memcmp(S.b[i].aor, aor.p, aor.len)))
+			S.b[k++] = S.b[i];
+	for (size_t i = 0; i < n; i++, k++) {
+		struct st_binding *d = &S.b[k];
+		memcpy(d->aor, aor.p, aor.len);
+		d->aor_len = aor.len;
+		memcpy(d->uri, tmp[i].uri, set[i].uri.len);
+		memcpy(d->cid, tmp[i].cid, set[i].call_id.len);
+		d->b = tmp[i].b;
+		d->b.uri.p = d->uri;
+		d->b.call_id.p = d->cid;
+	}
+	for (size_t i = 0; i < k; i++) { /* the moved ones point into their new place */
+		S.b[i].b.uri.p = S.b[i].uri;
+		S.b[i].b.call_id.p = S.b[i].cid;
+	}
+	S.n = k;
+	return 0;
 }
 
 static int fz_send(void *user, int tp, const struct zsip_addr *dst, const char *buf, size_t len)
@@ -167,10 +218,13 @@ static void check_aor(const char *buf, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	memset(&F, 0, sizeof F);
+	S.n = 0;
+	S.puts = 0;
 	F.now = 1000;
 	struct zsip_config cfg = { 0 };
-	cfg.alloc.alloc = fz_alloc;
-	cfg.alloc.free = fz_free;
+	cfg.alloc.alloc = fuzz_mem_alloc;
+	cfg.alloc.free = fuzz_mem_free;
+	cfg.alloc.user = &F.mem;
 	cfg.send = fz_send;
 	cfg.on_event = fz_event;
 	cfg.random = fz_random;
@@ -192,6 +246,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(zsip_auth_server_new(F.st, &ac, &F.auth) == 0);
 		rc.auth = F.auth;
 	}
+	if (size & 2)
+		rc.store = (struct zsip_registrar_store){ st_get, st_put, NULL };
 	F.reg = zsip_registrar_new(F.st, &rc);
 	FUZZ_ASSERT(F.reg);
 
@@ -206,12 +262,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (b < 0xf0)
 				advance(F.now + (uint64_t)b * 1000);
 			else
-				F.fail_after = b - 0xefu;
+				F.mem.fail_after = b - 0xefu;
 		} else if (len > 1) {
 			struct zsip_addr src;
 			zsip_addr_set(&src, srcs[k++ & 3], 5060);
 			zsip_stack_receive(F.st, F.tp, &src, p, len, F.now);
-			F.fail_after = 0;
+			F.mem.fail_after = 0;
 			check_aor(p, len);
 		}
 		size_t aors, bindings;
@@ -227,6 +283,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	zsip_registrar_free(F.reg);
 	zsip_auth_server_free(F.auth);
 	zsip_stack_free(F.st);
-	FUZZ_ASSERT(F.live == 0);
+	FUZZ_ASSERT(F.mem.live == 0);
 	return 0;
 }

@@ -3,11 +3,13 @@
  *
  * Neither needs the UA: the client starts its own client transactions and
  * takes their events with zsip_txn_set_handler; the registrar answers a
- * REGISTER server transaction the application hands it. Both keep their
- * timers in the stack (refresh, binding expiry), so the application drives
- * them with zsip_stack_timeout / zsip_stack_next_deadline as usual, and
- * both allocate only through the stack's allocator hooks, with a cap on
- * every table. Use them from the stack's thread.
+ * REGISTER server transaction the application hands it, its bindings in
+ * the helper's own table or in the application's storage
+ * (zsip_registrar_store). Both keep their timers in the stack (refresh,
+ * the expiry of the helper's table), so the application drives them with
+ * zsip_stack_timeout / zsip_stack_next_deadline as usual, and both
+ * allocate only through the stack's allocator hooks, with a cap on every
+ * table. Use them from the stack's thread.
  *
  * Errors are negative ZSIP_E* codes: zsip/err.h, -100..-109 for this
  * module. */

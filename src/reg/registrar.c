@@ -587,8 +587,8 @@ static int update(struct zsip_registrar *r, struct zsip_txn *txn, const struct z
 				next[nnext++] = (struct zsip_reg_binding){ ch[i].uri, m->call_id, m->cseq.num, ch[i].q,
 									   now + (uint64_t)ch[i].expires * 1000 };
 		}
-		/* Removals in the same request count; growth past the cap
-		 * does not happen. */
+		/* The cap holds the set as it would be (a request that
+		 * removes one binding and adds another is fine at it). */
 		if (nnext > ncur && nnext > r->max_per_aor)
 			return reply_503(r, txn, now);
 	}
@@ -707,8 +707,8 @@ struct zsip_registrar *zsip_registrar_new(struct zsip_stack *s, const struct zsi
 	uint32_t def = c.default_expires ? c.default_expires : DEF_EXPIRES;
 	if (per > MAX_PER_AOR || mn > mx || max_aors > (1u << 24) || !c.store.get != !c.store.put)
 		return NULL;
-	size_t ntab = 16;
-	while (ntab < max_aors)
+	size_t ntab = c.store.get ? 1 : 16; /* with a store the table stays empty */
+	while (ntab < max_aors && !c.store.get)
 		ntab *= 2;
 	if (zsipi_timers_reserve(&s->timers, 1) != 0)
 		return NULL;
@@ -728,10 +728,7 @@ struct zsip_registrar *zsip_registrar_new(struct zsip_stack *s, const struct zsi
 	r->stack = s;
 	r->work = work;
 	r->nwork = nwork;
-	r->store = c.store;
-	if (!r->store.get) {
-		r->store = (struct zsip_registrar_store){ table_get, table_put, r };
-	}
+	r->store = c.store.get ? c.store : (struct zsip_registrar_store){ table_get, table_put, r };
 	zsipi_timer_init(&r->timer);
 	r->tab = tab;
 	r->ntab = ntab;
