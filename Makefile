@@ -130,7 +130,7 @@ FUZZ_FLAGS := -g -O1 $(FUZZ_SAN)
 FUZZ_MAIN  := fuzz/afl_main.c
 endif
 FUZZ_BIN  := $(FUZZ_SRC:fuzz/%.c=$(FUZZ_B)/%)
-FUZZ_DEPS := $(wildcard fuzz/*.h tests/support/msgcmp.c tests/support/msgcmp.h)
+FUZZ_DEPS := $(wildcard fuzz/*.h tests/support/msgcmp.[ch] tests/support/txn_keys.[ch])
 FUZZ_SECONDS ?= 15
 
 fuzz: $(FUZZ_BIN)

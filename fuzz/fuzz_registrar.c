@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "fuzz_check.h"
+#include "fuzz_hooks.h"
 #include "zsip/digest.h"
 #include "zsip/reg.h"
 
@@ -47,8 +48,7 @@ struct fz {
 	uint64_t rng;
 	int tp;
 	uint64_t now;
-	size_t live;
-	unsigned long fail_after;
+	struct fuzz_mem mem;
 	int processed, answered;
 	int in_reg;             /* inside zsip_registrar_process */
 };
@@ -124,30 +124,6 @@ static int st_put(void *user, struct zsip_str aor, const struct zsip_reg_binding
 	}
 	S.n = k;
 	return 0;
-}
-
-static void *fz_alloc(void *user, size_t n)
-{
-	(void)user;
-	if (F.fail_after && --F.fail_after == 0)
-		return NULL;
-	size_t *p = malloc(sizeof(size_t) * 2 + n);
-	if (!p)
-		return NULL;
-	p[0] = n;
-	F.live += n;
-	return p + 2;
-}
-
-static void fz_free(void *user, void *ptr, size_t n)
-{
-	(void)user;
-	if (!ptr)
-		return;
-	size_t *p = (size_t *)ptr - 2;
-	FUZZ_ASSERT(p[0] == n);
-	F.live -= n;
-	free(p);
 }
 
 static int fz_send(void *user, int tp, const struct zsip_addr *dst, const char *buf, size_t len)
@@ -246,8 +222,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	S.puts = 0;
 	F.now = 1000;
 	struct zsip_config cfg = { 0 };
-	cfg.alloc.alloc = fz_alloc;
-	cfg.alloc.free = fz_free;
+	cfg.alloc.alloc = fuzz_mem_alloc;
+	cfg.alloc.free = fuzz_mem_free;
+	cfg.alloc.user = &F.mem;
 	cfg.send = fz_send;
 	cfg.on_event = fz_event;
 	cfg.random = fz_random;
@@ -285,12 +262,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (b < 0xf0)
 				advance(F.now + (uint64_t)b * 1000);
 			else
-				F.fail_after = b - 0xefu;
+				F.mem.fail_after = b - 0xefu;
 		} else if (len > 1) {
 			struct zsip_addr src;
 			zsip_addr_set(&src, srcs[k++ & 3], 5060);
 			zsip_stack_receive(F.st, F.tp, &src, p, len, F.now);
-			F.fail_after = 0;
+			F.mem.fail_after = 0;
 			check_aor(p, len);
 		}
 		size_t aors, bindings;
@@ -306,6 +283,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	zsip_registrar_free(F.reg);
 	zsip_auth_server_free(F.auth);
 	zsip_stack_free(F.st);
-	FUZZ_ASSERT(F.live == 0);
+	FUZZ_ASSERT(F.mem.live == 0);
 	return 0;
 }

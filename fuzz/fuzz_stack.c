@@ -40,29 +40,22 @@
 #include "zsip/msg.h"
 #include "zsip/stack.h"
 #include "../tests/support/msgcmp.c"
+#include "fuzz_hooks.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_HANDLES 32
-#define SENT_KEEP 4
-#define SENT_MAX 4096
 
 struct fz {
 	struct zsip_stack *st;
 	int tp[2];
 	uint64_t now;
 
-	/* allocator */
-	size_t live;
-	unsigned long fail_after;   /* 0: never */
+	struct fuzz_mem mem;
 
 	/* send side */
 	int send_fail;
-	char sent[SENT_KEEP][SENT_MAX];
-	size_t sent_len[SENT_KEEP];
-	struct zsip_addr sent_dst[SENT_KEEP];
-	int sent_tp[SENT_KEEP];
-	unsigned nsent;
+	struct fuzz_sent sent;
 
 	/* handles the TU holds, each forgotten at its TERMINATED event */
 	struct zsip_txn *srv[MAX_HANDLES];
@@ -77,43 +70,10 @@ static const char *const srcs[4] = { "192.0.2.1", "192.0.2.2", "2001:db8::7", "p
 
 /* -------------------------------------------------------------- hooks */
 
-/* The block keeps its size in front so the sized free can be checked. */
-static void *fz_alloc(void *user, size_t n)
-{
-	(void)user;
-	if (F.fail_after && --F.fail_after == 0)
-		return NULL;
-	size_t *p = malloc(sizeof(max_align_t) + n);
-	if (!p)
-		return NULL;
-	*p = n;
-	F.live += n;
-	return (char *)p + sizeof(max_align_t);
-}
-
-static void fz_free(void *user, void *ptr, size_t n)
-{
-	(void)user;
-	if (!ptr)
-		return;
-	size_t *p = (size_t *)(void *)((char *)ptr - sizeof(max_align_t));
-	if (*p != n)
-		abort(); /* sized free with the wrong size */
-	F.live -= n;
-	free(p);
-}
-
 static int fz_send(void *user, int tp, const struct zsip_addr *dst, const char *buf, size_t len)
 {
 	(void)user;
-	unsigned k = F.nsent++ % SENT_KEEP;
-	size_t n = len < SENT_MAX ? len : SENT_MAX;
-	memcpy(F.sent[k], buf, n); /* reads every byte: ASan checks them */
-	F.sent_len[k] = n;
-	F.sent_dst[k] = *dst;
-	F.sent_tp[k] = tp;
-	if (dst->host[0] == '\0' || memchr(dst->host, '\0', sizeof dst->host) == NULL)
-		abort(); /* an address the application cannot use */
+	fuzz_sent_keep(&F.sent, tp, dst, buf, len);
 	return F.send_fail ? -1 : 0;
 }
 
@@ -351,11 +311,11 @@ static void client_request(unsigned m, unsigned b, unsigned tpi)
 static void answer_sent(unsigned which, unsigned st, unsigned mut_off, unsigned mut_val)
 {
 	static struct zsip_msg m;
-	static char resp[SENT_MAX + 512];
-	unsigned k = which % SENT_KEEP;
-	if (!F.sent_len[k])
+	static char resp[FUZZ_SENT_MAX + 512];
+	int k = fuzz_sent_slot(&F.sent, which);
+	if (k < 0 || !F.sent.len[k])
 		return;
-	if (zsip_msg_parse(&m, F.sent[k], F.sent_len[k], NULL) <= 0 || !m.is_request)
+	if (zsip_msg_parse(&m, F.sent.buf[k], F.sent.len[k], NULL) <= 0 || !m.is_request)
 		return;
 	struct zsip_response r = { .code = codes[st % 8], .to_tag = ZSIP_STR("peer") };
 	int n = zsip_build_response(resp, sizeof resp, &m, &r);
@@ -363,8 +323,8 @@ static void answer_sent(unsigned which, unsigned st, unsigned mut_off, unsigned 
 		return;
 	if (mut_val)
 		resp[mut_off % (unsigned)n] = (char)mut_val;
-	int tpi = F.sent_tp[k] == F.tp[1];
-	zsip_stack_receive(F.st, F.tp[tpi], &F.sent_dst[k], resp, (size_t)n, F.now);
+	int tpi = F.sent.tp[k] == F.tp[1];
+	zsip_stack_receive(F.st, F.tp[tpi], &F.sent.dst[k], resp, (size_t)n, F.now);
 	run_timers();
 }
 
@@ -378,8 +338,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * that a bare record sequence is a valid input (fuzz/seed.sh). */
 	unsigned shape = size ? data[size - 1] : 0;
 	struct zsip_config cfg = { 0 };
-	cfg.alloc.alloc = fz_alloc;
-	cfg.alloc.free = fz_free;
+	cfg.alloc.alloc = fuzz_mem_alloc;
+	cfg.alloc.free = fuzz_mem_free;
+	cfg.alloc.user = &F.mem;
 	cfg.send = fz_send;
 	cfg.on_event = fz_event;
 	cfg.seed = shape;
@@ -458,7 +419,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 6: {
 			unsigned v = take(&c);
 			F.send_fail = v & 1;
-			F.fail_after = (v >> 1) & 1 ? 1 + ((v >> 2) & 7) : 0;
+			F.mem.fail_after = (v >> 1) & 1 ? 1 + ((v >> 2) & 7) : 0;
 			F.auto_answer = (v >> 5) ? codes[(v >> 5) & 7] : 0;
 			break;
 		}
@@ -486,7 +447,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Let everything run out, as an application that stops receiving
 	 * would: two hours of virtual time, in big steps. */
 	F.send_fail = 0;
-	F.fail_after = 0;
+	F.mem.fail_after = 0;
 	for (int i = 0; i < 8; i++) {
 		F.now += 1000u * 1000u;
 		run_timers();
@@ -500,10 +461,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(unsigned long long)ss.rx_bad_dropped, (unsigned long long)ss.rx_bad_responses,
 		(unsigned long long)ss.rx_stray_responses, (unsigned long long)ss.tx_overload_503,
 		(unsigned long long)ss.txn_created, (unsigned long long)ss.txn_terminated,
-		(unsigned long long)ss.txn_timeouts, F.nsent);
+		(unsigned long long)ss.txn_timeouts, F.sent.n);
 #endif
 	zsip_stack_free(F.st);
-	if (F.live != 0)
+	if (F.mem.live != 0)
 		abort(); /* the stack leaked through its own allocator */
 	return 0;
 }

@@ -10,7 +10,8 @@
  * call and letting 64*T1 pass a few times leaves no call, dialog or
  * transaction and returns the heap to its size right after zsip_ua_new
  * (give or take the stack's grown pointer arrays); freeing the stack
- * returns every byte.
+ * returns every byte; every live transaction keys on what a parse of its
+ * request reads (tests/support/txn_keys.c).
  *
  * Input: a sequence of records, each an op byte and its arguments:
  *   op % 8 == 0  raw message: 2-byte length (LE), then that many bytes
@@ -38,11 +39,12 @@
 #include <strings.h>
 
 #include "zsip.h"
+#include "fuzz_hooks.h"
+#include "../tests/support/txn_keys.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAXCALLS 8
-#define SENT_KEEP 8
 #define MSG_MAX 4096
 #define NMUT 16
 
@@ -63,11 +65,10 @@ struct fz {
 	struct zsip_ua *ua;
 	int tp[2];
 	uint64_t now;
-	size_t live, base;
-	unsigned long fail_after;
+	struct fuzz_mem mem;
+	size_t base;
 	int send_fail;
-	char sent[SENT_KEEP][MSG_MAX + 1];
-	unsigned nsent;
+	struct fuzz_sent sent;
 	struct fcall calls[MAXCALLS];
 	/* pending mutations for the next built message */
 	unsigned nmut;
@@ -85,43 +86,12 @@ static const char *const tags[4] = { "t1", "t2", "t3", "" };
 
 /* -------------------------------------------------------------- hooks */
 
-static void *fz_alloc(void *user, size_t n)
-{
-	(void)user;
-	if (F.fail_after && --F.fail_after == 0)
-		return NULL;
-	size_t *p = malloc(sizeof(max_align_t) + n);
-	if (!p)
-		return NULL;
-	*p = n;
-	F.live += n;
-	return (char *)p + sizeof(max_align_t);
-}
-
-static void fz_free(void *user, void *ptr, size_t n)
-{
-	(void)user;
-	if (!ptr)
-		return;
-	size_t *p = (size_t *)(void *)((char *)ptr - sizeof(max_align_t));
-	if (*p != n)
-		FAIL("sized free of %zu bytes for a block of %zu", n, *p);
-	F.live -= n;
-	free(p);
-}
-
 static int fz_send(void *user, int tp, const struct zsip_addr *dst, const char *buf, size_t len)
 {
 	(void)user;
-	(void)tp;
-	if (dst->host[0] == '\0' || !memchr(dst->host, '\0', sizeof dst->host))
-		FAIL("send to an unusable address");
 	if (getenv("FUZZ_UA_TRACE"))
 		fprintf(stderr, "%6llu sent: %.*s\n", (unsigned long long)F.now, (int)strcspn(buf, "\r"), buf);
-	char *k = F.sent[F.nsent++ % SENT_KEEP];
-	size_t n = len < MSG_MAX ? len : MSG_MAX;
-	memcpy(k, buf, n); /* reads every byte: ASan checks them */
-	k[n] = '\0';
+	fuzz_sent_keep(&F.sent, tp, dst, buf, len);
 	return F.send_fail ? -1 : 0;
 }
 
@@ -238,7 +208,7 @@ static void deliver(char *buf, size_t len, int tcp)
 	zsip_addr_set(&src, "192.0.2.9", 5060);
 	int rc = zsip_stack_receive(F.st, F.tp[tcp], &src, buf, len, F.now);
 	if (getenv("FUZZ_UA_TRACE"))
-		fprintf(stderr, "        -> %d (fail_after %lu, send_fail %d)\n", rc, F.fail_after, F.send_fail);
+		fprintf(stderr, "        -> %d (fail_after %lu, send_fail %d)\n", rc, F.mem.fail_after, F.send_fail);
 }
 
 static void send_built(char *buf, int n, int tcp)
@@ -263,8 +233,9 @@ static void new_invite(uint8_t k, uint8_t cseq, int sdp, int tcp)
 /* A response to the request sent `which` messages ago. */
 static void respond_to_sent(uint8_t which, uint8_t st, uint8_t tg, int tcp)
 {
-	const char *req = F.sent[(F.nsent - 1 - which % SENT_KEEP) % SENT_KEEP];
-	if (!F.nsent || !strncmp(req, "SIP/2.0", 7))
+	int k = fuzz_sent_slot(&F.sent, which);
+	const char *req = k < 0 ? "" : F.sent.buf[k];
+	if (k < 0 || !strncmp(req, "SIP/2.0", 7))
 		return;
 	char via[256], from[256], to[256], cid[128], cseq[64];
 	if (header(req, "Via", via, sizeof via) || header(req, "From", from, sizeof from) ||
@@ -290,9 +261,10 @@ static void respond_to_sent(uint8_t which, uint8_t st, uint8_t tg, int tcp)
  * INVITE); for a request of the UA, the peer is its To side. */
 static void in_dialog(uint8_t which, uint8_t m, uint8_t step, int tcp)
 {
-	const char *msg = F.sent[(F.nsent - 1 - which % SENT_KEEP) % SENT_KEEP];
-	if (!F.nsent)
+	int k = fuzz_sent_slot(&F.sent, which);
+	if (k < 0)
 		return;
+	const char *msg = F.sent.buf[k];
 	char from[256], to[256], cid[128], cseq[64], ftag[64], ttag[64];
 	if (header(msg, "From", from, sizeof from) || header(msg, "To", to, sizeof to) ||
 	    header(msg, "Call-ID", cid, sizeof cid) || header(msg, "CSeq", cseq, sizeof cseq))
@@ -393,7 +365,7 @@ static void setup(uint8_t cfgbyte)
 	memset(&F, 0, sizeof F);
 	F.now = 1000;
 	struct zsip_config cfg = { 0 };
-	cfg.alloc = (struct zsip_allocator){ fz_alloc, fz_free, NULL };
+	cfg.alloc = (struct zsip_allocator){ fuzz_mem_alloc, fuzz_mem_free, &F.mem };
 	cfg.send = fz_send;
 	cfg.seed = cfgbyte;
 	cfg.max_transactions = 4 + (cfgbyte & 31);
@@ -412,7 +384,7 @@ static void setup(uint8_t cfgbyte)
 	F.ua = zsip_ua_new(F.st, &uc);
 	if (!F.ua)
 		FAIL("zsip_ua_new");
-	F.base = F.live;
+	F.base = F.mem.live;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -470,7 +442,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (b & 0x80)
 				F.send_fail = b & 1;
 			else
-				F.fail_after = b & 0x3f;
+				F.mem.fail_after = b & 0x3f;
 			break;
 		}
 		default: {
@@ -485,10 +457,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		}
 		run_timers();
+		/* The UA gives the transaction layer the keys of the requests
+		 * it writes: they must be what a parse of them reads. */
+		if (txn_keys_check(F.st))
+			FAIL("a transaction's keys differ from a parse of its request");
 	}
 end:
 	/* Input is over: no more failures, hang up everything, let time pass. */
-	F.fail_after = 0;
+	F.mem.fail_after = 0;
 	F.send_fail = 0;
 	for (int round = 0; round < 8; round++) {
 		for (int k = 0; k < MAXCALLS; k++)
@@ -514,12 +490,12 @@ end:
 	 * heap and transaction index: arrays of pointers that double from 64
 	 * entries with the peak load and stay (zsip_stack_free below frees
 	 * them), so they only ever add multiples of 512 bytes. */
-	size_t extra = F.live - F.base;
-	if (F.live < F.base || extra % (64 * sizeof(void *)) != 0 || extra > 65536 || ss.txn_active)
-		FAIL("heap %zu bytes, %zu right after zsip_ua_new (%zu transactions live)", F.live, F.base,
+	size_t extra = F.mem.live - F.base;
+	if (F.mem.live < F.base || extra % (64 * sizeof(void *)) != 0 || extra > 65536 || ss.txn_active)
+		FAIL("heap %zu bytes, %zu right after zsip_ua_new (%zu transactions live)", F.mem.live, F.base,
 		     ss.txn_active);
 	zsip_stack_free(F.st);
-	if (F.live != 0)
-		FAIL("leak: %zu bytes after zsip_stack_free", F.live);
+	if (F.mem.live != 0)
+		FAIL("leak: %zu bytes after zsip_stack_free", F.mem.live);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "support/txn_keys.h"
 #include "support/ua_pair.h"
 #include "zsip.h"
 
@@ -180,11 +181,11 @@ static void test_invite_with_malformed_from_to_or_header_lines_is_refused_8_1_1(
 	struct zsip_call *c;
 	assert_int_equal(zsip_call_invite(A->ua, &p, NULL, up_now(W), &c), 0);
 	assert_int_equal(W->sim.st.sent, sent + 1);
-	assert_int_equal(up_check_keys(A->s), 0);
+	assert_int_equal(txn_keys_check(A->s), 0);
 	up_for(W, 1000);
 	assert_int_equal(up_count(A, ZSIP_UA_ANSWERED), 1);
 	assert_int_equal(zsip_call_hangup(c, up_now(W)), 0);
-	assert_int_equal(up_check_keys(A->s), 0);
+	assert_int_equal(txn_keys_check(A->s), 0);
 	up_for(W, 64 * T1 + 1000);
 	assert_heaps_idle();
 }

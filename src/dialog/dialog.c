@@ -182,6 +182,10 @@ int zsipi_dlg_refresh(struct zsipi_mem *mem, struct zsipi_dlg **dp, struct zsip_
 {
 	struct zsipi_dlg *d = *dp;
 	struct zsip_str cur_routes = zsipi_dlg_str(d, d->routes);
+	/* Nothing new (the usual 2xx after an early dialog): keep it as it is. */
+	if ((!target.p || zsip_str_eq(target, zsipi_dlg_str(d, d->target))) &&
+	    (!routes.p || zsip_str_eq(routes, cur_routes)))
+		return 0;
 	struct dlg_parts p = {
 		.call_id = zsipi_dlg_str(d, d->call_id),
 		.local = zsipi_dlg_str(d, d->local),

@@ -15,27 +15,6 @@
 
 /* ----------------------------------------------------------- the writer */
 
-void zsipi_put(struct zsipi_wbuf *w, const char *p, size_t n)
-{
-	if (w->len < w->cap) {
-		size_t room = w->cap - w->len;
-		memcpy(w->out + w->len, p, n < room ? n : room);
-	}
-	/* Saturate rather than wrap: zsipi_wbuf_end turns it into an error. */
-	w->len = n > SIZE_MAX - w->len ? SIZE_MAX : w->len + n;
-}
-
-void zsipi_put_str(struct zsipi_wbuf *w, struct zsip_str s)
-{
-	if (s.len)
-		zsipi_put(w, s.p, s.len);
-}
-
-void zsipi_put_c(struct zsipi_wbuf *w, const char *s)
-{
-	zsipi_put(w, s, strlen(s));
-}
-
 void zsipi_put_uint(struct zsipi_wbuf *w, unsigned long v)
 {
 	char d[24];
@@ -45,15 +24,6 @@ void zsipi_put_uint(struct zsipi_wbuf *w, unsigned long v)
 		v /= 10;
 	} while (v);
 	zsipi_put(w, d + i, sizeof d - i);
-}
-
-/* Writes "name: value CRLF". */
-void zsipi_put_field(struct zsipi_wbuf *w, struct zsip_str name, struct zsip_str value)
-{
-	zsipi_put_str(w, name);
-	zsipi_put(w, ": ", 2);
-	zsipi_put_str(w, value);
-	zsipi_put(w, "\r\n", 2);
 }
 
 int zsipi_wbuf_end(struct zsipi_wbuf *w)

@@ -6,6 +6,8 @@
 #define ZSIP_MSG_WBUF_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "zsip/msg.h"
 
@@ -15,12 +17,43 @@ struct zsipi_wbuf {
 	size_t len;  /* bytes the message needs so far (may exceed cap) */
 };
 
-void zsipi_put(struct zsipi_wbuf *w, const char *p, size_t n);
-void zsipi_put_str(struct zsipi_wbuf *w, struct zsip_str s);
-void zsipi_put_c(struct zsipi_wbuf *w, const char *s);
-void zsipi_put_uint(struct zsipi_wbuf *w, unsigned long v);
+/* Inline: every message is written in a few dozen pieces, most of them
+ * literals whose length the compiler knows. */
+static inline void zsipi_put(struct zsipi_wbuf *w, const char *p, size_t n)
+{
+	if (w->len < w->cap) {
+		size_t room = w->cap - w->len;
+		memcpy(w->out + w->len, p, n < room ? n : room);
+		if (n <= room) {
+			w->len += n;
+			return;
+		}
+	}
+	/* Saturate rather than wrap: zsipi_wbuf_end turns it into an error. */
+	w->len = n > SIZE_MAX - w->len ? SIZE_MAX : w->len + n;
+}
+
+static inline void zsipi_put_str(struct zsipi_wbuf *w, struct zsip_str s)
+{
+	if (s.len)
+		zsipi_put(w, s.p, s.len);
+}
+
+static inline void zsipi_put_c(struct zsipi_wbuf *w, const char *s)
+{
+	zsipi_put(w, s, strlen(s));
+}
+
 /* "name: value" CRLF */
-void zsipi_put_field(struct zsipi_wbuf *w, struct zsip_str name, struct zsip_str value);
+static inline void zsipi_put_field(struct zsipi_wbuf *w, struct zsip_str name, struct zsip_str value)
+{
+	zsipi_put_str(w, name);
+	zsipi_put(w, ": ", 2);
+	zsipi_put_str(w, value);
+	zsipi_put(w, "\r\n", 2);
+}
+
+void zsipi_put_uint(struct zsipi_wbuf *w, unsigned long v);
 /* The total as an int (ZSIP_EINVAL past INT_MAX); adds a NUL when it fits. */
 int zsipi_wbuf_end(struct zsipi_wbuf *w);
 

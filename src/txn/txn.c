@@ -379,7 +379,7 @@ int zsipi_rx_response(struct zsip_stack *s, int tid, const struct zsip_addr *src
 		return 0;
 	}
 	/* §18.1.2: a sent-by other than ours means it was misrouted. */
-	if (!zsip_str_caseeq(tx->via_host, m->via.host) || tx->via_port != m->via.port ||
+	if (!zsipi_same_ci(tx->via_host, m->via.host) || tx->via_port != m->via.port ||
 	    m->status < 100) {
 		s->st.rx_bad_responses++;
 		return ZSIP_ENOTFOUND;

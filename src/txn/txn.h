@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/core.h"
 #include "msg/msgi.h"
@@ -105,6 +106,12 @@ static inline size_t zsipi_txn_copy_off(size_t req_len)
 static inline const struct zsipi_copy *zsipi_txn_copies(const struct zsip_txn *tx)
 {
 	return (const struct zsipi_copy *)(const void *)(tx->req + zsipi_txn_copy_off(tx->req_len));
+}
+
+/* zsip_str_caseeq, trying the exact bytes first (the common case). */
+static inline int zsipi_same_ci(struct zsip_str a, struct zsip_str b)
+{
+	return a.len == b.len && (!a.len || memcmp(a.p, b.p, a.len) == 0 || zsip_str_caseeq(a, b));
 }
 
 static inline int zsipi_is_server(const struct zsip_txn *tx)

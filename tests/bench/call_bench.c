@@ -239,6 +239,7 @@ static struct result run(int reliable, unsigned batches, unsigned batch, int qui
 	size_t idle = 0;
 	double held[2] = { 0, 0 };
 	const struct zsip_call_params p = { .target = "sip:bob@10.0.0.2", .body = ZSIP_STR(SDP_OFFER) };
+	unsigned long allocs0 = B.n[0].mem.allocs + B.n[1].mem.allocs;
 	double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	for (unsigned b = 0; b < batches; b++) {
 		size_t before[2] = { B.n[0].mem.live, B.n[1].mem.live };
@@ -274,6 +275,7 @@ static struct result run(int reliable, unsigned batches, unsigned batch, int qui
 	}
 	double dt = clock_s(CLOCK_MONOTONIC) - t0, dc = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	unsigned long want = (unsigned long)batches * batch;
+	double allocs = (double)(B.n[0].mem.allocs + B.n[1].mem.allocs - allocs0) / (double)want;
 	struct zsip_ua_stats sa, sb;
 	zsip_ua_stats(B.n[0].ua, &sa);
 	zsip_ua_stats(B.n[1].ua, &sb);
@@ -298,10 +300,10 @@ static struct result run(int reliable, unsigned batches, unsigned batch, int qui
 	struct result r = { (double)want / dc, held[0] > held[1] ? held[0] : held[1] };
 	if (!quiet)
 		printf("calls over %s: %lu calls (%lu messages), %.3f s CPU (%.3f s wall): %.0f/s per core "
-		       "(%.0f/s wall, %.2f us each); heap per established idle call: caller %.0f, callee %.0f "
-		       "bytes\n",
+		       "(%.0f/s wall, %.2f us each, %.1f allocations); heap per established idle call: caller "
+		       "%.0f, callee %.0f bytes\n",
 		       reliable ? "TCP" : "UDP", want, B.sent, dc, dt, r.per_s, (double)want / dt,
-		       1e6 * dc / (double)want, held[0], held[1]);
+		       1e6 * dc / (double)want, allocs, held[0], held[1]);
 	return r;
 }
 

@@ -7,6 +7,7 @@
 
 struct count_mem {
 	size_t live, peak;
+	unsigned long allocs;   /* successful allocations */
 };
 
 static void *cm_alloc(void *user, size_t n)
@@ -14,6 +15,7 @@ static void *cm_alloc(void *user, size_t n)
 	struct count_mem *m = user;
 	void *p = malloc(n);
 	if (p) {
+		m->allocs++;
 		m->live += n;
 		if (m->live > m->peak)
 			m->peak = m->live;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "txn/txn.h"
+#include "support/txn_keys.h"
 
 static void *mem_alloc(void *u, size_t n)
 {
@@ -38,39 +38,12 @@ static int on_send(void *user, int tid, const struct zsip_addr *dst, const char 
 	return sim_send(&n->w->sim, n->idx, to, buf, len) == 0 ? 0 : -1;
 }
 
-static int same(struct zsip_str a, struct zsip_str b)
-{
-	return a.p == b.p && a.len == b.len;
-}
-
-size_t up_check_keys(struct zsip_stack *s)
-{
-	size_t bad = 0;
-	for (size_t i = 0; i < s->table.nb; i++)
-		for (const struct zsip_txn *tx = s->table.b[i]; tx; tx = tx->hnext) {
-			struct zsip_msg m;
-			struct zsipi_req_keys k;
-			if (zsip_msg_parse(&m, tx->req, tx->req_len, NULL) != (int)tx->req_len) {
-				bad++;
-				continue;
-			}
-			zsipi_msg_keys(&m, &k);
-			if (!same(k.method, tx->method) || !same(k.ruri, tx->ruri) ||
-			    !same(k.branch, tx->branch) || !same(k.via_host, tx->via_host) ||
-			    !same(k.call_id, tx->call_id) || !same(k.from_tag, tx->from_tag) ||
-			    !same(k.to_tag, tx->to_tag) || k.cseq != tx->cseq || k.via_port != tx->via_port ||
-			    k.method_id != tx->method_id)
-				bad++;
-		}
-	return bad;
-}
-
 static void on_ua_event(void *user, const struct zsip_ua_event *ev)
 {
 	struct up_node *n = user;
 	for (int i = 0; i < n->w->n; i++)
 		if (n->w->node[i].s)
-			n->w->key_errors += up_check_keys(n->w->node[i].s);
+			n->w->key_errors += txn_keys_check(n->w->node[i].s);
 	if (n->nev < UP_MAX) {
 		struct up_event *e = &n->ev[n->nev++];
 		e->type = ev->type;

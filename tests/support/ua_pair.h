@@ -74,10 +74,6 @@ int up_add(struct up *w, const char *host, int raw, int reliable, const struct z
  * after zsip_stack_free (0 when nothing leaked). */
 size_t up_fini(struct up *w);
 
-/* Checks the keys of every live transaction of s against a parse of its
- * request (see key_errors); returns how many differ. */
-size_t up_check_keys(struct zsip_stack *s);
-
 /* Runs the network until t (absolute virtual ms). */
 void up_run(struct up *w, uint64_t t);
 /* Runs for ms more. */
