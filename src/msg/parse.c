@@ -334,8 +334,10 @@ static int parse_headers(struct parser *ps, const char *p, const char *end, cons
 			return fail(m, ZSIP_ETRUNC, end);
 		if (*colon != ':')
 			return bad_name(m, name, colon);
-		while (ne > name && (ne[-1] == ' ' || ne[-1] == '\t'))
-			ne--;
+		/* usually no WSP before the ':': one test for that */
+		if (ne > name && (unsigned char)ne[-1] <= ' ')
+			while (ne > name && (ne[-1] == ' ' || ne[-1] == '\t'))
+				ne--;
 		size_t nlen = (size_t)(ne - name);
 		enum zsip_hdr_id id = nlen ? lookup(name, nlen, (size_t)(end - name)) : ZSIP_HDR_OTHER;
 		if (id == ZSIP_HDR_OTHER && (nlen == 0 || zsipi_span(name, ne, ZSIPI_C_TOKEN) != ne))
@@ -357,7 +359,9 @@ static int parse_headers(struct parser *ps, const char *p, const char *end, cons
 					return fail(m, ZSIP_EHDRLINE, eol - 1);
 			}
 			p = eol + 1;
-			if (p >= end || (*p != ' ' && *p != '\t'))
+			/* SP and HT sort at or below SP: one test for the usual
+			 * case of no fold */
+			if (p >= end || (unsigned char)*p > ' ' || (*p != ' ' && *p != '\t'))
 				break;
 			eol = zsipi_scan_eol(p, end);
 		}
