@@ -470,8 +470,10 @@ static int check(struct zsip_msg *m)
 	if (zsip_cseq_parse(&m->cseq, h->value) < 0)
 		return fail(m, ZSIP_ECSEQ, h->value.p);
 	/* RFC 3261 §8.1.1.5: the CSeq method MUST match the request's. A
-	 * server that does not know the method answers 501 first (§8.2.1). */
-	if (m->is_request && !zsip_str_eq(m->cseq.method, m->method))
+	 * server that does not know the method answers 501 first (§8.2.1).
+	 * Two equal known ids are two tokens equal to the same name. */
+	if (m->is_request && (m->method_id == ZSIP_METHOD_OTHER || m->cseq.method_id != m->method_id) &&
+	    !zsip_str_eq(m->cseq.method, m->method))
 		return fail(m, m->method_id == ZSIP_METHOD_OTHER ? ZSIP_ENOTIMPL : ZSIP_ECSEQ_METHOD,
 			    m->cseq.method.p);
 	m->max_forwards = -1;
