@@ -475,6 +475,19 @@ static void test_client_rejects_malformed_or_missing_challenge(void **state)
 	assert_int_equal(zsip_auth_client_challenge(c, response(&w, 401, "WWW-Authenticate: Digest realm=\"r\r\n")),
 			 ZSIP_EAUTH);
 	assert_int_equal(zsip_auth_client_challenge(c, response(&w, 200, rfc7616_challenge)), ZSIP_EINVAL);
+	/* RFC 7616 §3.4: realm, nonce and opaque go back as received, so one
+	 * holding a control character (a line fold, or a quoted-pair such as
+	 * an escaped NUL, which fuzz_digest found: fuzz/regress/fuzz_digest/)
+	 * would break the Authorization line: the challenge is malformed. */
+	assert_int_equal(zsip_auth_client_challenge(
+				 c, response(&w, 401, "WWW-Authenticate: Digest realm=\"a\r\n b\", nonce=\"n\"\r\n")),
+			 ZSIP_EAUTH);
+	assert_int_equal(zsip_auth_client_challenge(
+				 c, response(&w, 401, "WWW-Authenticate: Digest realm=\"r\", nonce=\"a\\\x01\"\r\n")),
+			 ZSIP_EAUTH);
+	assert_int_equal(zsip_auth_client_challenge(
+				 c, response(&w, 401, "WWW-Authenticate: Digest realm=\"r\", nonce=\"n\", opaque=\"\\\x7f\"\r\n")),
+			 ZSIP_EAUTH);
 	assert_int_equal(cr.calls, 0);
 	/* a user name with a control character is refused */
 	cr.user = "a\x01";

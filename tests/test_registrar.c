@@ -351,6 +351,26 @@ static void test_registrar_require_gets_420_with_unsupported(void **state)
 	assert_int_equal(nbindings(), 0);
 }
 
+/* §8.2.2.3: the 420 lists every option tag of every Require (a folded
+ * line too); a Require whose value is not a list of tokens (§20.32, §25.1)
+ * is malformed: 400, never a REGISTER left without an answer (fuzz_registrar
+ * found one whose 420 could not be built, fuzz/regress/fuzz_registrar/). */
+static void test_registrar_420_lists_every_required_tag_and_bad_require_gets_400(void **state)
+{
+	(void)state;
+	assert_int_equal(reg(CID, 1, PHONE "Require: gruu,\r\n path\r\nRequire: outbound\r\n"), 420);
+	struct zsip_msg m;
+	last_sent(&m);
+	const struct zsip_hdr *h = zsip_msg_find(&m, ZSIP_HDR_UNSUPPORTED);
+	assert_non_null(h);
+	assert_int_equal(h->value.len, strlen("gruu, path, outbound"));
+	assert_memory_equal(h->value.p, "gruu, path, outbound", h->value.len);
+	assert_int_equal(reg(CID, 2, PHONE "Require: foo bar\r\n"), 400);
+	assert_int_equal(reg(CID, 3, PHONE "Require: a\n 3600, \"q\"\r\n"), 400);
+	assert_int_equal(reg(CID, 4, PHONE "Require: \r\n"), 400);
+	assert_int_equal(nbindings(), 0);
+}
+
 /* §10.3 steps 1, 3, 4: the admit callback decides; its status and header
  * lines (here a digest challenge) go out, and nothing is bound. */
 static void test_registrar_admit_callback_refuses_with_its_status_and_headers(void **state)
@@ -880,6 +900,7 @@ int main(void)
 		T(test_registrar_canonical_aor_drops_params_and_decodes_escapes),
 		T(test_registrar_tel_to_gets_404),
 		T(test_registrar_require_gets_420_with_unsupported),
+		T(test_registrar_420_lists_every_required_tag_and_bad_require_gets_400),
 		T(test_registrar_admit_callback_refuses_with_its_status_and_headers),
 		T(test_registrar_keeps_q_values_and_refuses_bad_ones),
 		T(test_registrar_request_without_contact_lists_bindings),

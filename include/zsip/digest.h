@@ -130,7 +130,9 @@ void zsip_auth_client_free(struct zsip_auth_client *c);
  *   ZSIP_EAUTH_ALGORITHM a challenged realm offers no supported algorithm
  *                        or qop, or there is no Digest challenge at all
  *   ZSIP_EAUTH_DECLINED  cred declined
- *   ZSIP_EAUTH           no challenge header, or a malformed one
+ *   ZSIP_EAUTH           no challenge header, or a malformed one (a
+ *                        realm, nonce or opaque with a control character,
+ *                        even escaped: it could not be echoed)
  *   ZSIP_ELIMIT          a value longer than ZSIP_AUTH_MAX_VALUE, or more
  *                        than ZSIP_AUTH_MAX_REALMS realms
  *   ZSIP_EINVAL          resp is not a 401/407, or cred gave an empty user

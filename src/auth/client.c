@@ -161,6 +161,19 @@ static int ask(struct zsip_auth_client *c, struct realm *r, struct zsip_str real
 	return rc;
 }
 
+/* 1 when v holds a control character other than HTAB, raw (a line fold)
+ * or escaped (a quoted-pair may carry even NUL, RFC 3261 §25.1): echoed
+ * as received it would break the header line we write, or C strings. */
+static int has_ctl(struct zsip_str v)
+{
+	for (size_t i = 0; i < v.len; i++) {
+		unsigned char c = (unsigned char)v.p[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
 /* Every challenge of resp into picks[]: for each realm the first supported
  * one in the server's order (RFC 8760 §2.4). Returns how many, or an
  * error. */
@@ -186,6 +199,8 @@ static int collect(const struct zsip_msg *resp, struct pick *picks, int cap)
 				if (k.a.realm.len >= ZSIP_AUTH_MAX_VALUE || k.a.nonce.len >= ZSIP_AUTH_MAX_VALUE ||
 				    (k.a.opaque.p && k.a.opaque.len >= ZSIP_AUTH_MAX_VALUE))
 					return ZSIP_ELIMIT;
+				if (has_ctl(k.a.realm) || has_ctl(k.a.nonce) || has_ctl(k.a.opaque))
+					return ZSIP_EAUTH;
 				k.realm_u = zsipi_unq(k.a.realm, k.realm, sizeof k.realm);
 				k.alg = zsip_digest_alg_parse(k.a.algorithm);
 				k.qop = pick_qop(k.a.qop);
