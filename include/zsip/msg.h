@@ -369,7 +369,10 @@ struct zsip_msg {
  *
  * msg: written; points into buf afterwards. limits: NULL for the defaults.
  * Returns the number of bytes the message uses (> 0), or a negative ZSIP_E*
- * code with msg->err_off set to the offset of the fault. Never allocates. */
+ * code with msg->err_off set to the offset of the fault; after an error
+ * only err_off is meaningful (the parser does not clear what it had not
+ * reached: other fields may hold an earlier message's slices). Never
+ * allocates. */
 int zsip_msg_parse(struct zsip_msg *msg, const char *buf, size_t len,
 		   const struct zsip_limits *limits);
 
