@@ -4,6 +4,8 @@
  * Every slice of struct zsip_msg is moved here: a field added to the
  * struct must be added here too (tests/test_parse.c checks the result
  * against a second parse). */
+#include <stdint.h>
+
 #include "msg/hv.h"
 #include "msg/msgi.h"
 #include "zsip/msg.h"
@@ -12,20 +14,28 @@ struct shift {
 	const char *old, *buf;
 	const size_t *at, *add;
 	size_t n;
+	size_t first, last, total; /* at[0], at[n - 1], the sum of add[] */
 };
 
 /* Where old offset off lands: past the insertions before it, and past
- * those at it too when it ends a slice (the slice takes the insertion). */
-static const char *land(const struct shift *sh, const char *p, int end)
+ * those at it too when it ends a slice (the slice takes the insertion).
+ * Most slices lie wholly before the first insertion or after the last
+ * (the insertions are all inside the top Via). */
+static inline const char *land(const struct shift *sh, const char *p, int end)
 {
-	size_t off = (size_t)(p - sh->old), d = 0;
+	size_t off = (size_t)(p - sh->old);
+	if (off < sh->first || (off == sh->first && !end))
+		return sh->buf + off;
+	if (off > sh->last)
+		return sh->buf + off + sh->total;
+	size_t d = 0;
 	for (size_t i = 0; i < sh->n; i++)
 		if (sh->at[i] < off || (end && sh->at[i] == off))
 			d += sh->add[i];
 	return sh->buf + off + d;
 }
 
-static void mv(const struct shift *sh, struct zsip_str *s)
+static inline void mv(const struct shift *sh, struct zsip_str *s)
 {
 	if (!s->p)
 		return;
@@ -57,10 +67,10 @@ static void mv_nameaddr(const struct shift *sh, struct zsip_nameaddr *na)
 int zsipi_msg_move(struct zsip_msg *m, const char *buf, const size_t *at, const size_t *add,
 		   size_t n)
 {
-	struct shift sh = { m->buf, buf, at, add, n };
 	size_t total = 0;
 	for (size_t i = 0; i < n; i++)
 		total += add[i];
+	struct shift sh = { m->buf, buf, at, add, n, n ? at[0] : SIZE_MAX, n ? at[n - 1] : SIZE_MAX, total };
 
 	mv(&sh, &m->method);
 	mv(&sh, &m->ruri_str);
