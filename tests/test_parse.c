@@ -257,6 +257,15 @@ static void test_known_methods_map_to_their_ids_and_back_rfc3261_7_1(void **stat
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		assert_int_equal(zsip_method_id(zsip_str_c(t[i].name)), t[i].id);
 		assert_string_equal(zsip_method_name(t[i].id), t[i].name);
+		/* a name one byte off, at any position, is no known method (the
+		 * compare reads the name as overlapping words: each byte counts) */
+		char buf[16];
+		size_t n = strlen(t[i].name);
+		for (size_t k = 0; k < n; k++) {
+			memcpy(buf, t[i].name, n);
+			buf[k] = 'Z';
+			assert_int_equal(zsip_method_id((struct zsip_str){ buf, n }), ZSIP_METHOD_OTHER);
+		}
 	}
 	assert_string_equal(zsip_method_name(ZSIP_METHOD_OTHER), "");
 	assert_int_equal(zsip_method_id(ZSIP_STR("INVITES")), ZSIP_METHOD_OTHER);

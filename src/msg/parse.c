@@ -334,8 +334,10 @@ static int parse_headers(struct parser *ps, const char *p, const char *end, cons
 			return fail(m, ZSIP_ETRUNC, end);
 		if (*colon != ':')
 			return bad_name(m, name, colon);
-		while (ne > name && (ne[-1] == ' ' || ne[-1] == '\t'))
-			ne--;
+		/* usually no WSP before the ':': one test for that */
+		if (ne > name && (unsigned char)ne[-1] <= ' ')
+			while (ne > name && (ne[-1] == ' ' || ne[-1] == '\t'))
+				ne--;
 		size_t nlen = (size_t)(ne - name);
 		enum zsip_hdr_id id = nlen ? lookup(name, nlen, (size_t)(end - name)) : ZSIP_HDR_OTHER;
 		if (id == ZSIP_HDR_OTHER && (nlen == 0 || zsipi_span(name, ne, ZSIPI_C_TOKEN) != ne))
@@ -357,7 +359,9 @@ static int parse_headers(struct parser *ps, const char *p, const char *end, cons
 					return fail(m, ZSIP_EHDRLINE, eol - 1);
 			}
 			p = eol + 1;
-			if (p >= end || (*p != ' ' && *p != '\t'))
+			/* SP and HT sort at or below SP: one test for the usual
+			 * case of no fold */
+			if (p >= end || (unsigned char)*p > ' ' || (*p != ' ' && *p != '\t'))
 				break;
 			eol = zsipi_scan_eol(p, end);
 		}
@@ -466,8 +470,10 @@ static int check(struct zsip_msg *m)
 	if (zsip_cseq_parse(&m->cseq, h->value) < 0)
 		return fail(m, ZSIP_ECSEQ, h->value.p);
 	/* RFC 3261 §8.1.1.5: the CSeq method MUST match the request's. A
-	 * server that does not know the method answers 501 first (§8.2.1). */
-	if (m->is_request && !zsip_str_eq(m->cseq.method, m->method))
+	 * server that does not know the method answers 501 first (§8.2.1).
+	 * Two equal known ids are two tokens equal to the same name. */
+	if (m->is_request && (m->method_id == ZSIP_METHOD_OTHER || m->cseq.method_id != m->method_id) &&
+	    !zsip_str_eq(m->cseq.method, m->method))
 		return fail(m, m->method_id == ZSIP_METHOD_OTHER ? ZSIP_ENOTIMPL : ZSIP_ECSEQ_METHOD,
 			    m->cseq.method.p);
 	m->max_forwards = -1;

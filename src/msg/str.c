@@ -1,4 +1,5 @@
 /* Slices and method names. */
+#include <stdint.h>
 #include <string.h>
 
 #include "zsip/msg.h"
@@ -50,6 +51,41 @@ const char *zsip_method_name(enum zsip_method m)
 	return (unsigned)m < sizeof method_names / sizeof method_names[0] ? method_names[m] : "";
 }
 
+static const uint8_t method_len[] = {
+	[ZSIP_METHOD_INVITE] = 6, [ZSIP_METHOD_ACK] = 3,     [ZSIP_METHOD_BYE] = 3,
+	[ZSIP_METHOD_CANCEL] = 6, [ZSIP_METHOD_REGISTER] = 8, [ZSIP_METHOD_OPTIONS] = 7,
+	[ZSIP_METHOD_PRACK] = 5,  [ZSIP_METHOD_SUBSCRIBE] = 9, [ZSIP_METHOD_NOTIFY] = 6,
+	[ZSIP_METHOD_PUBLISH] = 7, [ZSIP_METHOD_INFO] = 4,    [ZSIP_METHOD_REFER] = 5,
+	[ZSIP_METHOD_MESSAGE] = 7, [ZSIP_METHOD_UPDATE] = 6,
+};
+
+/* a[0..n) == b[0..n) for 3 <= n <= 9, as two loads a side that may
+ * overlap and never pass n (a call to memcmp costs more than the
+ * compare). */
+static inline int same_3to9(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+	uint32_t u, v;
+	uint16_t h, k;
+	if (n >= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		return x == y && a[n - 1] == b[n - 1];
+	}
+	if (n >= 4) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		if (u != v)
+			return 0;
+		memcpy(&u, a + n - 4, 4);
+		memcpy(&v, b + n - 4, 4);
+		return u == v;
+	}
+	memcpy(&h, a, 2);
+	memcpy(&k, b, 2);
+	return h == k && a[2] == b[2];
+}
+
 /* Methods are case-sensitive (RFC 3261 §7.1). Dispatch on the first byte
  * and the length so a lookup costs one memcmp at most. */
 enum zsip_method zsip_method_id(struct zsip_str t)
@@ -71,6 +107,5 @@ enum zsip_method zsip_method_id(struct zsip_str t)
 	case 'U': m = ZSIP_METHOD_UPDATE; break;
 	default: return ZSIP_METHOD_OTHER;
 	}
-	const char *n = method_names[m];
-	return strlen(n) == t.len && memcmp(n, t.p, t.len) == 0 ? m : ZSIP_METHOD_OTHER;
+	return t.len == method_len[m] && same_3to9(t.p, method_names[m], t.len) ? m : ZSIP_METHOD_OTHER;
 }
