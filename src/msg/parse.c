@@ -373,12 +373,15 @@ static int parse_headers(struct parser *ps, const char *p, const char *end, cons
 			return fail(m, ZSIP_EHDRTOOLONG, name);
 		if (n >= max)
 			return fail(m, ZSIP_ETOOMANYHDRS, name);
-		/* LWS around the value: usually one SP before, none after */
-		if (vstart < vend && *vstart == ' ')
+		/* LWS around the value: usually one SP before, none after. No
+		 * bound to test: *vend is the CR or LF that ends the last line
+		 * (so a value that is all SP stops there), and vend[-1] is at
+		 * worst the ':'. */
+		if (*vstart == ' ')
 			vstart++;
-		if (vstart < vend && (unsigned char)*vstart <= ' ')
+		if ((unsigned char)*vstart <= ' ')
 			vstart = zsipi_skip_lws(vstart, vend);
-		if (vend > vstart && (unsigned char)vend[-1] <= ' ')
+		if ((unsigned char)vend[-1] <= ' ')
 			vend = zsipi_trim_lws(vstart, vend);
 
 		struct zsip_hdr *h = &m->hdr[n];
