@@ -1352,17 +1352,6 @@ static int alice_cred(void *user, const struct zsip_str *realm, enum zsip_digest
 	return 0;
 }
 
-static int bob_lookup(void *user, const struct zsip_str *realm, const struct zsip_str *username,
-		      enum zsip_digest_alg alg, struct zsip_auth_cred *out)
-{
-	(void)user;
-	(void)realm;
-	(void)alg;
-	if (!zsip_str_eq(*username, ZSIP_STR("alice")))
-		return -1;
-	strcpy(out->password, "secret");
-	return 0;
-}
 
 static int fake_random(void *user, void *buf, size_t len)
 {
@@ -1411,7 +1400,7 @@ static int setup_auth_with(int bob_raw)
 	password = "secret";
 	bob_auth = NULL;
 	if (!bob_raw) {
-		struct zsip_auth_server_config sc = { .realm = "biloxi.example.com", .lookup = bob_lookup,
+		struct zsip_auth_server_config sc = { .realm = "biloxi.example.com", .lookup = up_alice_lookup,
 						      .algs = { ZSIP_DIGEST_MD5 } };
 		if (zsip_auth_server_new(B->s, &sc, &bob_auth) != 0)
 			return -1;

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "support/sim.h"
+#include "support/ua_pair.h"
 #include "zsip.h"
 
 #define T1 500u
@@ -187,17 +188,6 @@ static int node_cred(void *user, const struct zsip_str *realm, enum zsip_digest_
 	return 0;
 }
 
-static int node_lookup(void *user, const struct zsip_str *realm, const struct zsip_str *username,
-		       enum zsip_digest_alg alg, struct zsip_auth_cred *out)
-{
-	(void)user;
-	(void)realm;
-	(void)alg;
-	if (!zsip_str_eq(*username, ZSIP_STR("alice")))
-		return -1;
-	snprintf(out->password, sizeof(out->password), "secret");
-	return 0;
-}
 
 static void add_act(struct world *w, uint64_t at, enum act_kind kind, int node, int slot, const char *arg)
 {
@@ -411,7 +401,7 @@ static void world_init(struct world *w, const char *flow, uint64_t seed, int rel
 			/* A proxy's challenge: Proxy-Authenticate in a 407,
 			 * SHA-256 then MD5 (the defaults). */
 			struct zsip_auth_server_config ac = { .realm = "proxy.example.com", .proxy = 1,
-							      .lookup = node_lookup };
+							      .lookup = up_alice_lookup };
 			CHECK(w, zsip_auth_server_new(n->s, &ac, &n->srv) == 0);
 		}
 		n->base = n->mem.live;

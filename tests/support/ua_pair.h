@@ -64,6 +64,11 @@ struct up {
 };
 
 /* A network at time 1000 with lossless 10 ms links. */
+/* A digest server's lookup (zsip_auth_server_config.lookup) that knows one
+ * user, alice, password "secret"; any other user name is refused (-1). */
+int up_alice_lookup(void *user, const struct zsip_str *realm, const struct zsip_str *username,
+		    enum zsip_digest_alg alg, struct zsip_auth_cred *out);
+
 void up_init(struct up *w, uint64_t seed);
 /* Adds a node at host:5060: a stack (reliable: TCP-like transport, else
  * UDP) with a UA configured by cfg (may be NULL; on_event and user are
