@@ -426,6 +426,12 @@ int zsip_txn_respond(struct zsip_txn *tx, const char *buf, size_t len, uint64_t 
 
 int zsip_txn_reply(struct zsip_txn *tx, const struct zsip_response *resp, uint64_t now_ms)
 {
+	return zsipi_txn_reply(tx, resp, (struct zsip_str){ NULL, 0 }, now_ms);
+}
+
+int zsipi_txn_reply(struct zsip_txn *tx, const struct zsip_response *resp, struct zsip_str lines,
+		    uint64_t now_ms)
+{
 	if (!tx || !resp)
 		return ZSIP_EINVAL;
 	struct zsip_stack *s = tx->stack;
@@ -435,7 +441,7 @@ int zsip_txn_reply(struct zsip_txn *tx, const struct zsip_response *resp, uint64
 		return ZSIP_EINVAL;
 	char *out = ZSIPI_SCRATCH_B(s);
 	int n = zsipi_build_response_copies(out, s->scratch_cap, tx->req, zsipi_txn_copies(tx),
-					    tx->ncopy, tx->to_tag.p != NULL, resp);
+					    tx->ncopy, tx->to_tag.p != NULL, lines, resp);
 	if (n < 0)
 		return n;
 	if ((size_t)n > s->scratch_cap)

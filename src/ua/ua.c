@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "msg/wbuf.h"
+#include "txn/txn.h"
 #include "ua/ua_int.h"
 
 #define DEFAULT_MAX_CALLS 1024u
@@ -695,7 +696,8 @@ int zsipi_ua_reply(struct zsip_ua *ua, struct zsip_txn *tx, int code, struct zsi
 	struct zsip_field f[16];
 	size_t nf = zsipi_split_fields(extra, f, 16);
 	char tag[16];
-	if (!to_tag.p && code > 100) {
+	/* A request whose To has a tag keeps it (§8.2.6.2): no new one. */
+	if (!to_tag.p && code > 100 && !tx->to_tag.p) {
 		/* §8.2.6.2: a response without a dialog still gets a To tag. */
 		zsip_stack_random_token(ua->s, tag, sizeof(tag), 10);
 		to_tag = (struct zsip_str){ tag, 10 };

@@ -136,7 +136,6 @@ int zsipi_uas_send(struct zsip_call *c, struct zsip_txn *tx, int status, const c
 	 * UAS's route set is exactly those values, in order. */
 	if (tx == c->inv && d->routes.len && status > 100 && status < 300)
 		f[nf++] = (struct zsip_field){ ZSIP_STR("Record-Route"), zsipi_dlg_str(d, d->routes) };
-	nf += zsipi_split_fields((struct zsip_str){ hdrs, (size_t)n }, f + nf, 8);
 	if (body.len)
 		f[nf++] = (struct zsip_field){ ZSIP_STR("Content-Type"),
 					       zsip_str_c(ctype ? ctype : "application/sdp") };
@@ -147,7 +146,8 @@ int zsipi_uas_send(struct zsip_call *c, struct zsip_txn *tx, int status, const c
 	};
 	/* Built by the transaction from the fields it kept of the request:
 	 * no second parse of the INVITE. */
-	int rc = zsip_txn_reply(tx, &resp, now);
+	/* Our own header lines go as written: made of checked parts. */
+	int rc = zsipi_txn_reply(tx, &resp, (struct zsip_str){ hdrs, (size_t)n }, now);
 	if (rc < 0 || status < 200 || status >= 300)
 		return rc;
 	/* §13.3.1.4: we own the 2xx until its ACK; the transaction holds the
