@@ -129,7 +129,9 @@ int zsipi_txn_store_out(struct zsip_txn *tx, const char *buf, size_t len, struct
 		tx->out = p;
 		tx->out_cap = (uint32_t)len;
 	}
-	memcpy(tx->out, buf, len);
+	/* The TU may resend what tx holds (the UAS's 2xx retransmissions). */
+	if (buf != tx->out)
+		memcpy(tx->out, buf, len);
 	tx->out_len = (uint32_t)len;
 	tx->out_to_tag = rebase(to_tag, buf, tx->out);
 	return 0;

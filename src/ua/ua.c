@@ -284,7 +284,8 @@ void zsipi_call_free_offer(struct zsip_call *c)
 	c->offer_len = 0;
 }
 
-int zsipi_call_keep_out(struct zsip_call *c, const char *buf, size_t len, uint32_t cseq)
+/* Copies buf into c->out. 0 or ZSIP_ENOMEM. */
+static int call_keep_out(struct zsip_call *c, const char *buf, size_t len, uint32_t cseq)
 {
 	struct zsipi_mem *mem = &c->ua->s->mem;
 	char *p = zsipi_mem_alloc(mem, len);
@@ -663,7 +664,7 @@ int zsipi_dlg_send(struct zsip_call *c, struct zsipi_dlg *d, const char *method,
 		return ZSIP_ETOOBIG;
 	rc = zsip_stack_send(ua->s, ua->tid, &ua->dst, ua->work, (size_t)n);
 	if (rc == 0 && out)
-		rc = zsipi_call_keep_out(c, ua->work, (size_t)n, r.cseq);
+		rc = call_keep_out(c, ua->work, (size_t)n, r.cseq);
 	return rc;
 }
 
