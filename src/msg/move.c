@@ -36,13 +36,25 @@ static inline const char *land(const struct shift *sh, const char *p, int end)
 	return sh->buf + off + d;
 }
 
-static inline void mv(const struct shift *sh, struct zsip_str *s)
+/* take: the slice takes an insertion at its end. */
+static inline void mv_take(const struct shift *sh, struct zsip_str *s, int take)
 {
 	if (!s->p)
 		return;
-	const char *e = land(sh, s->p + s->len, 1);
+	const char *e = land(sh, s->p + s->len, take);
 	s->p = land(sh, s->p, 0);
 	s->len = (size_t)(e - s->p);
+}
+
+static inline void mv(const struct shift *sh, struct zsip_str *s)
+{
+	mv_take(sh, s, 1);
+}
+
+/* A slice that does not take an insertion at its end. */
+static inline void mv_in(const struct shift *sh, struct zsip_str *s)
+{
+	mv_take(sh, s, 0);
 }
 
 static void mv_uri(const struct shift *sh, struct zsip_uri *u)
@@ -63,16 +75,6 @@ static void mv_nameaddr(const struct shift *sh, struct zsip_nameaddr *na)
 	mv_uri(sh, &na->uri);
 	mv(sh, &na->params);
 	mv(sh, &na->tag);
-}
-
-/* A slice that does not take an insertion at its end. */
-static inline void mv_in(const struct shift *sh, struct zsip_str *s)
-{
-	if (!s->p)
-		return;
-	const char *e = land(sh, s->p + s->len, 0);
-	s->p = land(sh, s->p, 0);
-	s->len = (size_t)(e - s->p);
 }
 
 /* Text the stamp inserts: digits (a port), or an IP address. */
