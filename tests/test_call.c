@@ -1015,6 +1015,25 @@ static void test_unknown_require_option_gets_420_with_unsupported_8_2_2_3(void *
 	assert_int_equal(up_count(A, ZSIP_UA_INCOMING), 0);
 }
 
+/* §8.2.2.3 with §20.32: the 420 lists every option tag of every Require,
+ * a folded one too (its raw value cannot be copied into a header line); a
+ * Require that is not a list of tokens is malformed: 400 (§8.2 and §21.4.1),
+ * never an INVITE left unanswered. */
+static void test_folded_require_gets_420_and_bad_require_gets_400_8_2_2_3(void **state)
+{
+	(void)state;
+	raw_request("INVITE", "z9hG4bKq2", NULL, 1, NULL, "Require: foo,\r\n bar\r\nRequire: baz\r\n");
+	up_for(W, 20);
+	assert_int_equal(up_rx_count(B, "SIP/2.0 420", "Unsupported: foo, bar, baz\r\n"), 1);
+	raw_request("INVITE", "z9hG4bKq3", NULL, 2, NULL, "Require: foo\r\n bar\r\n");
+	up_for(W, 20);
+	assert_int_equal(up_rx_count(B, "SIP/2.0 400", "CSeq: 2 INVITE"), 1);
+	raw_request("INVITE", "z9hG4bKq4", NULL, 3, NULL, "Require: \"foo\"\r\n");
+	up_for(W, 20);
+	assert_int_equal(up_rx_count(B, "SIP/2.0 400", "CSeq: 3 INVITE"), 1);
+	assert_int_equal(up_count(A, ZSIP_UA_INCOMING), 0);
+}
+
 /* §8.2.3: a body type we do not take: 415 with Accept; an encoding we do
  * not take: 415 with Accept-Encoding. */
 static void test_unsupported_content_type_or_encoding_gets_415_8_2_3(void **state)
@@ -1600,6 +1619,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_app_method_goes_to_the_application_as_request_event, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_unsupported_uri_scheme_gets_416_8_2_2_1, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_require_option_gets_420_with_unsupported_8_2_2_3, setup_raw, teardown),
+		cmocka_unit_test_setup_teardown(test_folded_require_gets_420_and_bad_require_gets_400_8_2_2_3, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_unsupported_content_type_or_encoding_gets_415_8_2_3, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_merged_request_gets_482_8_2_2_2, setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_invite_past_the_call_cap_gets_503_with_retry_after, setup_raw, teardown),

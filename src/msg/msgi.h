@@ -33,9 +33,25 @@ size_t zsipi_response_copies(const struct zsip_msg *req, struct zsipi_copy *c, s
 
 /* zsip_build_response from those fields (c[0 .. n) of zsipi_response_copies,
  * offsets from base) instead of a parsed request; to_tagged: the request's
- * To had a tag. */
+ * To had a tag. lines: whole header lines ("Name: value" CRLF each) the
+ * stack wrote from checked parts, put before resp->hdrs without the
+ * checks a caller's fields get. */
 int zsipi_build_response_copies(char *out, size_t cap, const char *base,
 				const struct zsipi_copy *c, size_t n, int to_tagged,
-				const struct zsip_response *resp);
+				struct zsip_str lines, const struct zsip_response *resp);
+
+/* 1 when the comma-separated list (NULL: empty) holds item, compared
+ * case-insensitively (methods, option tags, media types). */
+int zsipi_list_has(const char *list, struct zsip_str item);
+
+/* RFC 3261 §8.2.2.3: the option tags of every `id` field of m (Require or
+ * Proxy-Require) that the comma-separated list `supported` (NULL: none)
+ * lacks, joined by ", " into out[0 .. cap), rebuilt from the tags since a
+ * raw value may hold line folds. *len gets their length. Returns how many
+ * (0: every tag is supported), ZSIP_EVALUE when a field is not a list of
+ * tokens (§20.32: option-tag = token; an empty field too), ZSIP_ELIMIT
+ * when the tags do not fit in cap. Pointers are borrowed for the call. */
+int zsipi_unsupported_tags(const struct zsip_msg *m, enum zsip_hdr_id id, const char *supported,
+			   char *out, size_t cap, size_t *len);
 
 #endif

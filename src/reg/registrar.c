@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "msg/lex.h"
+#include "msg/msgi.h"
 #include "zsip/digest.h"
 #include "reg/reg_int.h"
 
@@ -427,34 +427,14 @@ static int answer_send(struct zsip_registrar *r, struct zsip_txn *txn, struct an
 	return rc;
 }
 
-/* §8.2.2.3: 420 with every option tag of every Require in Unsupported,
- * rebuilt from the tags (the raw value may hold line folds a header value
- * cannot carry); a Require that is not a list of tokens (§20.32), or
- * one past 1 KiB of tags, gets 400. */
+/* §8.2.2.3: 420 with every option tag of every Require in Unsupported (we
+ * support none); a Require that is not a list of tokens (§20.32), or one
+ * past 1 KiB of tags, gets 400. */
 static int reply_unsupported(struct zsip_txn *txn, const struct zsip_msg *m, uint64_t now)
 {
 	char list[1024];
-	size_t n = 0;
-	for (const struct zsip_hdr *h = zsip_msg_find(m, ZSIP_HDR_REQUIRE); h; h = zsip_msg_find_next(m, h)) {
-		struct zsip_str cur = h->value, tag;
-		int k;
-		while ((k = zsip_value_next(&cur, &tag)) == 1) {
-			int ok = tag.len > 0 && n + tag.len + 2 <= sizeof list;
-			for (size_t i = 0; ok && i < tag.len; i++)
-				ok = zsipi_is_token((unsigned char)tag.p[i]);
-			if (!ok)
-				return reply(txn, 400, "Bad Request - Malformed Require", NULL, 0, now);
-			if (n) {
-				memcpy(list + n, ", ", 2);
-				n += 2;
-			}
-			memcpy(list + n, tag.p, tag.len);
-			n += tag.len;
-		}
-		if (k < 0)
-			return reply(txn, 400, "Bad Request - Malformed Require", NULL, 0, now);
-	}
-	if (!n)
+	size_t n;
+	if (zsipi_unsupported_tags(m, ZSIP_HDR_REQUIRE, NULL, list, sizeof list, &n) <= 0)
 		return reply(txn, 400, "Bad Request - Malformed Require", NULL, 0, now);
 	struct zsip_field f = { ZSIP_STR("Unsupported"), { list, n } };
 	return reply(txn, 420, NULL, &f, 1, now);

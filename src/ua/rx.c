@@ -3,20 +3,9 @@
  * and OPTIONS both ways. */
 #include <string.h>
 
+#include "msg/msgi.h"
 #include "msg/wbuf.h"
 #include "ua/ua_int.h"
-
-/* 1 when the comma-separated list holds item (case-insensitive). */
-static int list_has(const char *list, struct zsip_str item)
-{
-	if (!list)
-		return 0;
-	struct zsip_str cur = zsip_str_c(list), one;
-	while (zsip_value_next(&cur, &one) == 1)
-		if (zsip_str_caseeq(one, item))
-			return 1;
-	return 0;
-}
 
 /* The UA handles these itself; the app's methods go to the app. */
 static int ua_method(const struct zsip_msg *m)
@@ -56,28 +45,21 @@ static void answer_options(struct zsip_ua *ua, const struct zsip_event *ev)
 }
 
 /* §8.2.2.3: every option tag of Require must be ours; else 420 listing
- * the others. 1 when answered. */
+ * the others. A Require that is not a list of tokens is malformed (400).
+ * 1 when answered. */
 static int check_require(struct zsip_ua *ua, const struct zsip_event *ev)
 {
-	const struct zsip_msg *m = ev->msg;
-	char h[512];
-	struct zsipi_wbuf w = { h, sizeof(h), 0 };
-	int bad = 0;
-	for (const struct zsip_hdr *f = zsip_msg_find(m, ZSIP_HDR_REQUIRE); f;
-	     f = zsip_msg_find_next(m, f)) {
-		struct zsip_str cur = f->value, tag;
-		while (zsip_value_next(&cur, &tag) == 1) {
-			if (list_has(ua->cfg.supported, tag))
-				continue;
-			zsipi_put_c(&w, bad++ ? ", " : "Unsupported: ");
-			zsipi_put_str(&w, tag);
-		}
-	}
-	if (!bad)
+	char h[512] = "Unsupported: ";
+	size_t len, pre = strlen(h);
+	int n = zsipi_unsupported_tags(ev->msg, ZSIP_HDR_REQUIRE, ua->cfg.supported, h + pre,
+				       sizeof(h) - pre - 3, &len);
+	if (n == 0)
 		return 0;
-	zsipi_put_c(&w, "\r\n");
-	if (zsipi_wbuf_end(&w) >= (int)sizeof(h))
-		strcpy(h, "Unsupported: *\r\n"); /* too many to list */
+	if (n < 0) {
+		reply(ua, ev, 400, NULL);
+		return 1;
+	}
+	memcpy(h + pre + len, "\r\n", 3);
 	reply(ua, ev, 420, h);
 	return 1;
 }
@@ -99,7 +81,7 @@ static int check_content(struct zsip_ua *ua, const struct zsip_event *ev)
 	if (ct && zsip_media_parse(&media, ct->value) == 0) {
 		struct zsip_str type = { media.type.p,
 					 (size_t)(media.subtype.p + media.subtype.len - media.type.p) };
-		if (list_has(ua->cfg.accept, type))
+		if (zsipi_list_has(ua->cfg.accept, type))
 			return 0;
 	}
 	char h[320];
@@ -195,7 +177,7 @@ void zsipi_ua_rx_request(struct zsip_ua *ua, const struct zsip_event *ev)
 		zsipi_rx_cancel(ua, ev);
 		return;
 	}
-	int app = !ua_method(m) && list_has(ua->cfg.app_methods, m->method);
+	int app = !ua_method(m) && zsipi_list_has(ua->cfg.app_methods, m->method);
 	if (!ua_method(m) && !app) {
 		/* §8.2.1 */
 		char h[300];
