@@ -95,6 +95,61 @@ static void test_timer_equal_deadlines_fire_in_start_order(void **state)
 	zsipi_timers_fini(&ts);
 }
 
+static uint64_t lcg(uint64_t *x)
+{
+	*x = *x * 6364136223846793005ull + 1442695040888963407ull;
+	return *x >> 33;
+}
+
+/* Timers of more durations than there are runs, started as time goes on,
+ * restarted and stopped at random: every one fires once, by deadline and,
+ * for equal deadlines, in the order of its last start (what makes a run of
+ * the stack repeatable). */
+static void test_timer_many_durations_fire_by_deadline_then_start_order(void **state)
+{
+	(void)state;
+	enum { N = 300 };
+	static const uint64_t dur[] = { 0, 200, 500, 1000, 2000, 4000, 4000, 5000, 32000,
+					32000, 500, 7, 64, 999 };
+	struct zsipi_mem mem;
+	zsipi_mem_init(&mem, NULL);
+	struct zsipi_timers ts;
+	zsipi_timers_init(&ts, &mem);
+	static struct log log;
+	log.n = 0;
+	static struct ltt t[N];
+	uint64_t at[N], order[N], start = 0, x = 7, now = 0;
+	for (int i = 0; i < N; i++) {
+		zsipi_timer_init(&t[i].t);
+		t[i].id = i;
+		t[i].log = &log;
+		at[i] = 0;
+	}
+	for (int step = 0; step < 3000; step++) {
+		int i = (int)(lcg(&x) % N);
+		now += lcg(&x) % 3;
+		if (lcg(&x) % 5 == 0) {
+			zsipi_timer_stop(&ts, &t[i].t);
+			at[i] = 0;
+			continue;
+		}
+		at[i] = now + dur[lcg(&x) % (sizeof dur / sizeof dur[0])];
+		order[i] = start++;
+		assert_int_equal(zsipi_timer_start(&ts, &t[i].t, at[i], record_order), 0);
+	}
+	zsipi_timers_run(&ts, UINT64_MAX - 1);
+	size_t live = 0;
+	for (int i = 0; i < N; i++)
+		live += at[i] != 0;
+	assert_int_equal(log.n, live);
+	for (size_t k = 1; k < log.n; k++) {
+		int a = log.ids[k - 1], b = log.ids[k];
+		assert_true(at[a] < at[b] || (at[a] == at[b] && order[a] < order[b]));
+	}
+	zsipi_timers_fini(&ts);
+	assert_int_equal(mem.bytes, 0);
+}
+
 static void test_timer_runs_only_what_is_due(void **state)
 {
 	(void)state;
@@ -178,12 +233,6 @@ static void test_timer_zero_length_timer_started_in_callback_fires_same_run(void
 }
 
 /* Random starts, stops and runs against a plain reference model. */
-static uint64_t lcg(uint64_t *x)
-{
-	*x = *x * 6364136223846793005ull + 1442695040888963407ull;
-	return *x >> 33;
-}
-
 static void test_timer_random_operations_match_reference(void **state)
 {
 	(void)state;
@@ -289,6 +338,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_timer_fires_in_deadline_order),
 		cmocka_unit_test(test_timer_equal_deadlines_fire_in_start_order),
+		cmocka_unit_test(test_timer_many_durations_fire_by_deadline_then_start_order),
 		cmocka_unit_test(test_timer_runs_only_what_is_due),
 		cmocka_unit_test(test_timer_stop_and_restart),
 		cmocka_unit_test(test_timer_zero_length_timer_started_in_callback_fires_same_run),

@@ -1,4 +1,5 @@
-/* Binary min-heap of intrusive timers, ordered by (deadline, start order). */
+/* Intrusive timers ordered by (deadline, start order): runs kept in that
+ * order beside a binary min-heap (timer.h says why). */
 #include <string.h>
 
 #include "core/timer.h"
@@ -14,6 +15,11 @@ void zsipi_timers_fini(struct zsipi_timers *ts)
 {
 	for (size_t i = 0; i < ts->n; i++)
 		ts->heap[i]->pos = 0;
+	for (int r = 0; r < ZSIPI_TIMER_RUNS; r++) {
+		for (struct zsipi_timer *t = ts->run[r].head; t; t = t->next)
+			t->pos = 0;
+		ts->run[r].head = ts->run[r].tail = NULL;
+	}
 	zsipi_mem_free(ts->mem, ts->heap, ts->cap * sizeof(*ts->heap));
 	ts->heap = NULL;
 	ts->n = ts->cap = ts->reserved = 0;
@@ -23,6 +29,9 @@ static int grow(struct zsipi_timers *ts, size_t want)
 {
 	if (want <= ts->cap)
 		return 0;
+	/* pos keeps heap indexes below the run numbers */
+	if (want >= ZSIPI_TIMER_RUN0)
+		return ZSIP_ENOMEM;
 	size_t cap = ts->cap ? ts->cap : 64;
 	while (cap < want)
 		cap *= 2;
@@ -120,16 +129,71 @@ static void remove_at(struct zsipi_timers *ts, size_t i)
 	sift_up(ts, i);
 }
 
+/* Takes t out of its run. */
+static void run_unlink(struct zsipi_timers *ts, struct zsipi_timer *t)
+{
+	unsigned r = t->pos - ZSIPI_TIMER_RUN0;
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		ts->run[r].head = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	else
+		ts->run[r].tail = t->prev;
+	t->pos = 0;
+}
+
+static void unlink_timer(struct zsipi_timers *ts, struct zsipi_timer *t)
+{
+	if (t->pos >= ZSIPI_TIMER_RUN0)
+		run_unlink(ts, t);
+	else
+		remove_at(ts, t->pos - 1);
+}
+
+/* The run a timer due at `at` (started last) joins in order: the one whose
+ * tail falls due latest but not after it, else an empty one; -1: none. */
+static int pick_run(const struct zsipi_timers *ts, uint64_t at)
+{
+	int best = -1;
+	uint64_t best_at = 0;
+	for (int r = 0; r < ZSIPI_TIMER_RUNS; r++) {
+		const struct zsipi_timer *tail = ts->run[r].tail;
+		if (tail && tail->at <= at && (best < 0 || tail->at > best_at)) {
+			best = r;
+			best_at = tail->at;
+		}
+	}
+	if (best < 0)
+		for (int r = 0; r < ZSIPI_TIMER_RUNS && best < 0; r++)
+			if (!ts->run[r].tail)
+				best = r;
+	return best;
+}
+
 int zsipi_timer_start(struct zsipi_timers *ts, struct zsipi_timer *t, uint64_t at,
 		      zsipi_timer_fn fn)
 {
 	if (t->pos)
-		remove_at(ts, t->pos - 1);
-	if (ts->n == ts->cap && grow(ts, ts->n + 1) != 0)
+		unlink_timer(ts, t);
+	int r = pick_run(ts, at);
+	if (r < 0 && ts->n == ts->cap && grow(ts, ts->n + 1) != 0)
 		return ZSIP_ENOMEM;
 	t->at = at;
 	t->fn = fn;
 	t->seq = ts->seq++;
+	if (r >= 0) {
+		t->next = NULL;
+		t->prev = ts->run[r].tail;
+		if (t->prev)
+			t->prev->next = t;
+		else
+			ts->run[r].head = t;
+		ts->run[r].tail = t;
+		t->pos = ZSIPI_TIMER_RUN0 + (uint32_t)r;
+		return 0;
+	}
 	ts->heap[ts->n] = t;
 	ts->n++;
 	sift_up(ts, ts->n - 1);
@@ -139,19 +203,32 @@ int zsipi_timer_start(struct zsipi_timers *ts, struct zsipi_timer *t, uint64_t a
 void zsipi_timer_stop(struct zsipi_timers *ts, struct zsipi_timer *t)
 {
 	if (t->pos)
-		remove_at(ts, t->pos - 1);
+		unlink_timer(ts, t);
+}
+
+/* The timer that fires first, NULL when none runs. */
+static struct zsipi_timer *first(const struct zsipi_timers *ts)
+{
+	struct zsipi_timer *m = ts->n ? ts->heap[0] : NULL;
+	for (int r = 0; r < ZSIPI_TIMER_RUNS; r++) {
+		struct zsipi_timer *h = ts->run[r].head;
+		if (h && (!m || earlier(h, m)))
+			m = h;
+	}
+	return m;
 }
 
 uint64_t zsipi_timers_next(const struct zsipi_timers *ts)
 {
-	return ts->n ? ts->heap[0]->at : UINT64_MAX;
+	const struct zsipi_timer *t = first(ts);
+	return t ? t->at : UINT64_MAX;
 }
 
 void zsipi_timers_run(struct zsipi_timers *ts, uint64_t now)
 {
-	while (ts->n && ts->heap[0]->at <= now) {
-		struct zsipi_timer *t = ts->heap[0];
-		remove_at(ts, 0);
+	struct zsipi_timer *t;
+	while ((t = first(ts)) && t->at <= now) {
+		unlink_timer(ts, t);
 		t->fn(t, now);
 	}
 }

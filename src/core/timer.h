@@ -1,8 +1,15 @@
-/* One binary min-heap of timers for the whole stack. Timers are intrusive:
- * the owner (a transaction, later a dialog) embeds struct zsipi_timer and
- * gets it back in the callback. Start, stop and fire are O(log n); the next
- * deadline is O(1). Ties fire in the order they were started, so a run is
- * repeatable. Internal. */
+/* The timers of the whole stack. Timers are intrusive: the owner (a
+ * transaction, a call) embeds struct zsipi_timer and gets it back in the
+ * callback. Ties fire in the order they were started, so a run is
+ * repeatable. Internal.
+ *
+ * Most timers of a SIP stack have one of a few durations (T1, 64*T1, T4,
+ * the 200 ms of 100 Trying) and are started as time goes forward, so those
+ * of one duration are started in the order they fall due. A timer that
+ * falls due at or after the last one of a run (a list kept in firing
+ * order) joins its tail: start, stop and fire are O(1) there. The others
+ * go to a binary min-heap (O(log n)). The next deadline is the earliest
+ * of the runs' heads and the heap's top. */
 #ifndef ZSIPI_CORE_TIMER_H
 #define ZSIPI_CORE_TIMER_H
 
@@ -17,13 +24,18 @@ typedef void (*zsipi_timer_fn)(struct zsipi_timer *t, uint64_t now);
 struct zsipi_timer {
 	uint64_t at;        /* deadline, ms */
 	zsipi_timer_fn fn;
-	uint32_t pos;       /* index in the heap + 1; 0: not running */
+	struct zsipi_timer *next, *prev; /* in a run */
+	uint32_t pos;       /* index in the heap + 1, or ZSIPI_TIMER_RUN0 + run; 0: not running */
 	uint32_t seq;       /* start order, breaks ties */
 };
+
+#define ZSIPI_TIMER_RUNS 8
+#define ZSIPI_TIMER_RUN0 (UINT32_MAX - ZSIPI_TIMER_RUNS + 1)
 
 struct zsipi_timers {
 	struct zsipi_timer **heap;
 	size_t n, cap;
+	struct { struct zsipi_timer *head, *tail; } run[ZSIPI_TIMER_RUNS];
 	size_t reserved;    /* slots promised to owners; cap never drops below */
 	uint32_t seq;
 	struct zsipi_mem *mem;
@@ -43,6 +55,7 @@ static inline void zsipi_timer_init(struct zsipi_timer *t)
 {
 	t->at = 0;
 	t->fn = 0;
+	t->next = t->prev = 0;
 	t->pos = 0;
 	t->seq = 0;
 }

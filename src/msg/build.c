@@ -200,9 +200,22 @@ size_t zsipi_response_copies(const struct zsip_msg *req, struct zsipi_copy *c, s
  * responses that set up a dialog (1xx/2xx to a dialog-creating request),
  * which only the caller knows; pass the Record-Route fields in resp->hdrs
  * then. Contact, Content-Type and the rest likewise go in resp->hdrs. */
+/* "Name: " of a copied field (resp_copied), its length known here rather
+ * than measured for every field of every response. */
+static struct zsip_str copied_name(unsigned id)
+{
+	switch (id) {
+	case ZSIP_HDR_VIA: return ZSIP_STR("Via: ");
+	case ZSIP_HDR_FROM: return ZSIP_STR("From: ");
+	case ZSIP_HDR_CALL_ID: return ZSIP_STR("Call-ID: ");
+	case ZSIP_HDR_CSEQ: return ZSIP_STR("CSeq: ");
+	default: return ZSIP_STR("Timestamp: ");
+	}
+}
+
 int zsipi_build_response_copies(char *out, size_t cap, const char *base,
 				const struct zsipi_copy *c, size_t n, int to_tagged,
-				const struct zsip_response *resp)
+				struct zsip_str lines, const struct zsip_response *resp)
 {
 	if ((!out && cap) || resp->code < 100 || resp->code > 699)
 		return ZSIP_EINVAL;
@@ -238,7 +251,9 @@ int zsipi_build_response_copies(char *out, size_t cap, const char *base,
 		if (c[i].id == ZSIP_HDR_TIMESTAMP && !timestamp)
 			continue;
 		if (c[i].id != ZSIP_HDR_TO) {
-			zsipi_put_field(&w, zsip_str_c(zsip_hdr_name((enum zsip_hdr_id)c[i].id)), v);
+			zsipi_put_str(&w, copied_name(c[i].id));
+			zsipi_put_str(&w, v);
+			zsipi_put(&w, "\r\n", 2);
 			continue;
 		}
 		zsipi_put_c(&w, "To: ");
@@ -250,6 +265,7 @@ int zsipi_build_response_copies(char *out, size_t cap, const char *base,
 		zsipi_put(&w, "\r\n", 2);
 	}
 
+	zsipi_put_str(&w, lines);
 	put_fields(&w, resp->hdrs, resp->nhdrs);
 	put_tail(&w, resp->body);
 	return zsipi_wbuf_end(&w);
@@ -264,7 +280,8 @@ int zsip_build_response(char *out, size_t cap, const struct zsip_msg *req,
 	size_t n = zsipi_response_copies(req, c, ZSIP_MAX_HEADERS);
 	if (!n)
 		return ZSIP_EINVAL;
-	return zsipi_build_response_copies(out, cap, req->buf, c, n, req->to.tag.p != NULL, resp);
+	return zsipi_build_response_copies(out, cap, req->buf, c, n, req->to.tag.p != NULL,
+					   (struct zsip_str){ NULL, 0 }, resp);
 }
 
 /* -------------------------------------------------------- reason phrases */

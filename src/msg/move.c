@@ -5,6 +5,7 @@
  * struct must be added here too (tests/test_parse.c checks the result
  * against a second parse). */
 #include <stdint.h>
+#include <string.h>
 
 #include "msg/hv.h"
 #include "msg/msgi.h"
@@ -35,13 +36,25 @@ static inline const char *land(const struct shift *sh, const char *p, int end)
 	return sh->buf + off + d;
 }
 
-static inline void mv(const struct shift *sh, struct zsip_str *s)
+/* take: the slice takes an insertion at its end. */
+static inline void mv_take(const struct shift *sh, struct zsip_str *s, int take)
 {
 	if (!s->p)
 		return;
-	const char *e = land(sh, s->p + s->len, 1);
+	const char *e = land(sh, s->p + s->len, take);
 	s->p = land(sh, s->p, 0);
 	s->len = (size_t)(e - s->p);
+}
+
+static inline void mv(const struct shift *sh, struct zsip_str *s)
+{
+	mv_take(sh, s, 1);
+}
+
+/* A slice that does not take an insertion at its end. */
+static inline void mv_in(const struct shift *sh, struct zsip_str *s)
+{
+	mv_take(sh, s, 0);
 }
 
 static void mv_uri(const struct shift *sh, struct zsip_uri *u)
@@ -62,6 +75,55 @@ static void mv_nameaddr(const struct shift *sh, struct zsip_nameaddr *na)
 	mv_uri(sh, &na->uri);
 	mv(sh, &na->params);
 	mv(sh, &na->tag);
+}
+
+/* Text the stamp inserts: digits (a port), or an IP address. */
+static int all_of(const char *p, size_t n, const char *set)
+{
+	return n && strspn(p, set) >= n;
+}
+
+/* The top Via moved without parsing it again, when every insertion is one
+ * the stamp makes: the port after an empty rport ("=5060" or "5060") and
+ * ";received=ADDRESS" at the end of the parameters. Returns -1 for any
+ * other insertion (the caller parses the Via again). */
+static int move_via(const struct shift *sh, struct zsip_via *v)
+{
+	struct zsip_via o = *v;
+	struct zsip_str rport = o.rport, received = o.received;
+	size_t before = 0;
+	for (size_t i = 0; i < sh->n; before += sh->add[i], i++) {
+		const char *old = sh->old + sh->at[i];
+		const char *ins = sh->buf + sh->at[i] + before;
+		size_t k = sh->add[i];
+		if (o.rport.p && o.rport.len == 0 && old == o.rport.p) {
+			size_t eq = k && ins[0] == '=';
+			if (!all_of(ins + eq, k - eq, "0123456789"))
+				return -1;
+			rport = (struct zsip_str){ ins + eq, k - eq };
+		} else if (!o.received.p && o.params.p && old == o.params.p + o.params.len &&
+			   k > 10 && memcmp(ins, ";received=", 10) == 0 &&
+			   all_of(ins + 10, k - 10, "0123456789abcdefABCDEF:.")) {
+			received = (struct zsip_str){ ins + 10, k - 10 };
+		} else {
+			return -1;
+		}
+	}
+	mv(sh, &v->protocol);
+	mv(sh, &v->version);
+	mv(sh, &v->transport);
+	mv_in(sh, &v->host);
+	mv(sh, &v->params);
+	mv_in(sh, &v->branch);
+	mv_in(sh, &v->maddr);
+	mv_in(sh, &v->ttl);
+	if (received.p == o.received.p)
+		mv_in(sh, &received);
+	if (rport.p == o.rport.p)
+		mv_in(sh, &rport);
+	v->received = received;
+	v->rport = rport;
+	return 0;
 }
 
 int zsipi_msg_move(struct zsip_msg *m, const char *buf, const size_t *at, const size_t *add,
@@ -89,10 +151,13 @@ int zsipi_msg_move(struct zsip_msg *m, const char *buf, const size_t *at, const 
 		mv(&sh, &h->value);
 		h->line_len += (uint32_t)(h->value.len - len0);
 	}
+	int via_moved = move_via(&sh, &m->via) == 0;
 	m->buf = buf;
 	m->len += total;
+	if (via_moved)
+		return 0;
 
-	/* The top Via's own slices moved inside it: read it again. */
+	/* Another edit inside the top Via: read it again. */
 	const struct zsip_hdr *h = zsip_msg_find(m, ZSIP_HDR_VIA);
 	const char *next;
 	if (!h || zsipi_via_next(&m->via, h->value.p, h->value.p + h->value.len, &next) < 0)

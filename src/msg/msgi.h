@@ -33,10 +33,12 @@ size_t zsipi_response_copies(const struct zsip_msg *req, struct zsipi_copy *c, s
 
 /* zsip_build_response from those fields (c[0 .. n) of zsipi_response_copies,
  * offsets from base) instead of a parsed request; to_tagged: the request's
- * To had a tag. */
+ * To had a tag. lines: whole header lines ("Name: value" CRLF each) the
+ * stack wrote from checked parts, put before resp->hdrs without the
+ * checks a caller's fields get. */
 int zsipi_build_response_copies(char *out, size_t cap, const char *base,
 				const struct zsipi_copy *c, size_t n, int to_tagged,
-				const struct zsip_response *resp);
+				struct zsip_str lines, const struct zsip_response *resp);
 
 /* 1 when the comma-separated list (NULL: empty) holds item, compared
  * case-insensitively (methods, option tags, media types). */

@@ -169,7 +169,7 @@ static int send_trying(struct zsip_txn *tx)
 	r.code = 100;
 	char *out = ZSIPI_SCRATCH_B(s);
 	int len = zsipi_build_response_copies(out, s->scratch_cap, tx->req, zsipi_txn_copies(tx),
-					      tx->ncopy, 1, &r);
+					      tx->ncopy, 1, (struct zsip_str){ NULL, 0 }, &r);
 	if (len < 0 || (size_t)len > s->scratch_cap)
 		return 0;
 	if (zsipi_txn_store_out(tx, out, (size_t)len, (struct zsip_str){ NULL, 0 }) != 0)

@@ -129,7 +129,9 @@ int zsipi_txn_store_out(struct zsip_txn *tx, const char *buf, size_t len, struct
 		tx->out = p;
 		tx->out_cap = (uint32_t)len;
 	}
-	memcpy(tx->out, buf, len);
+	/* The TU may resend what tx holds (the UAS's 2xx retransmissions). */
+	if (buf != tx->out)
+		memcpy(tx->out, buf, len);
 	tx->out_len = (uint32_t)len;
 	tx->out_to_tag = rebase(to_tag, buf, tx->out);
 	return 0;
@@ -426,6 +428,12 @@ int zsip_txn_respond(struct zsip_txn *tx, const char *buf, size_t len, uint64_t 
 
 int zsip_txn_reply(struct zsip_txn *tx, const struct zsip_response *resp, uint64_t now_ms)
 {
+	return zsipi_txn_reply(tx, resp, (struct zsip_str){ NULL, 0 }, now_ms);
+}
+
+int zsipi_txn_reply(struct zsip_txn *tx, const struct zsip_response *resp, struct zsip_str lines,
+		    uint64_t now_ms)
+{
 	if (!tx || !resp)
 		return ZSIP_EINVAL;
 	struct zsip_stack *s = tx->stack;
@@ -435,7 +443,7 @@ int zsip_txn_reply(struct zsip_txn *tx, const struct zsip_response *resp, uint64
 		return ZSIP_EINVAL;
 	char *out = ZSIPI_SCRATCH_B(s);
 	int n = zsipi_build_response_copies(out, s->scratch_cap, tx->req, zsipi_txn_copies(tx),
-					    tx->ncopy, tx->to_tag.p != NULL, resp);
+					    tx->ncopy, tx->to_tag.p != NULL, lines, resp);
 	if (n < 0)
 		return n;
 	if ((size_t)n > s->scratch_cap)

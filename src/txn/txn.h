@@ -177,6 +177,11 @@ void zsipi_txn_timer_stop(struct zsip_txn *tx, enum zsipi_timer_id id);
 /* Moves tx to Terminated: it stops matching, and TERMINATED is delivered and
  * tx freed from the timer run at now. Safe to call more than once. */
 void zsipi_txn_end(struct zsip_txn *tx, uint64_t now);
+/* zsip_txn_reply with header lines the caller (the UA) wrote from checked
+ * parts, put before resp->hdrs without their checks (lines of
+ * zsipi_build_response_copies). */
+int zsipi_txn_reply(struct zsip_txn *tx, const struct zsip_response *resp, struct zsip_str lines,
+		    uint64_t now_ms);
 /* Replaces tx->out with a copy of buf; to_tag (a slice of buf, may be
  * absent) is kept for RFC 2543 ACK matching. 0 or ZSIP_ENOMEM. */
 int zsipi_txn_store_out(struct zsip_txn *tx, const char *buf, size_t len,

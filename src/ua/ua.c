@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "msg/wbuf.h"
+#include "txn/txn.h"
 #include "ua/ua_int.h"
 
 #define DEFAULT_MAX_CALLS 1024u
@@ -283,7 +284,8 @@ void zsipi_call_free_offer(struct zsip_call *c)
 	c->offer_len = 0;
 }
 
-int zsipi_call_keep_out(struct zsip_call *c, const char *buf, size_t len, uint32_t cseq)
+/* Copies buf into c->out. 0 or ZSIP_ENOMEM. */
+static int call_keep_out(struct zsip_call *c, const char *buf, size_t len, uint32_t cseq)
 {
 	struct zsipi_mem *mem = &c->ua->s->mem;
 	char *p = zsipi_mem_alloc(mem, len);
@@ -662,7 +664,7 @@ int zsipi_dlg_send(struct zsip_call *c, struct zsipi_dlg *d, const char *method,
 		return ZSIP_ETOOBIG;
 	rc = zsip_stack_send(ua->s, ua->tid, &ua->dst, ua->work, (size_t)n);
 	if (rc == 0 && out)
-		rc = zsipi_call_keep_out(c, ua->work, (size_t)n, r.cseq);
+		rc = call_keep_out(c, ua->work, (size_t)n, r.cseq);
 	return rc;
 }
 
@@ -695,7 +697,8 @@ int zsipi_ua_reply(struct zsip_ua *ua, struct zsip_txn *tx, int code, struct zsi
 	struct zsip_field f[16];
 	size_t nf = zsipi_split_fields(extra, f, 16);
 	char tag[16];
-	if (!to_tag.p && code > 100) {
+	/* A request whose To has a tag keeps it (§8.2.6.2): no new one. */
+	if (!to_tag.p && code > 100 && !tx->to_tag.p) {
 		/* §8.2.6.2: a response without a dialog still gets a To tag. */
 		zsip_stack_random_token(ua->s, tag, sizeof(tag), 10);
 		to_tag = (struct zsip_str){ tag, 10 };

@@ -25,7 +25,7 @@ enum {
 	CALL_IN_TABLE = 1 << 8,     /* in the Call-ID table */
 	CALL_REINV_OUT = 1 << 9,    /* reinv is our client transaction (else the peer's) */
 	CALL_REINV_WAIT = 1 << 10,  /* UAC: a 491 came; t_retx retries the re-INVITE */
-	CALL_WAIT_ACK = 1 << 11,    /* UAS: out holds a 2xx sent, ACK not yet in */
+	CALL_WAIT_ACK = 1 << 11,    /* UAS: a 2xx sent (retx_tx holds it), ACK not yet in */
 	CALL_REINV_FINAL = 1 << 12, /* our re-INVITE got its final response */
 };
 
@@ -44,10 +44,10 @@ struct zsip_call {
 	struct zsipi_timer t_end;   /* UAS: 64*T1 ACK wait; UAC: 64*T1 after CANCEL */
 	struct zsipi_timer t_glare; /* §14.1: retry of our re-INVITE after a 491 */
 	struct zsip_txn *retx_tx;   /* UAS: the transaction our kept 2xx went out on */
-	char *out;                  /* UAS: the 2xx being retransmitted; UAC: the ACK of the 2xx */
+	char *out;                  /* UAC: the ACK of the 2xx */
 	char *offer;                /* UAC re-INVITE: "content-type\0body" for the 491 retry */
 	uint32_t out_len, offer_len;
-	uint32_t out_cseq;          /* CSeq of the INVITE out answers / acknowledges */
+	uint32_t out_cseq;          /* CSeq of the INVITE our 2xx answers / out acknowledges */
 	uint32_t retx_ms;
 	uint32_t inv_cseq;          /* CSeq of our latest initial INVITE */
 	uint16_t flags;
@@ -155,8 +155,6 @@ size_t zsipi_split_fields(struct zsip_str text, struct zsip_field *f, size_t max
 /* Frees c->out; c->offer. */
 void zsipi_call_free_out(struct zsip_call *c);
 void zsipi_call_free_offer(struct zsip_call *c);
-/* Copies buf into c->out. 0 or ZSIP_ENOMEM. */
-int zsipi_call_keep_out(struct zsip_call *c, const char *buf, size_t len, uint32_t cseq);
 
 /* ------------------------------------------------------------ rx.c */
 /* A new request from the stack (§8.2 checks, dialog matching, dispatch). */

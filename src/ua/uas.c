@@ -59,8 +59,9 @@ static void uas_retx(struct zsipi_timer *t, uint64_t now)
 	if (!(c->flags & CALL_WAIT_ACK) || !c->retx_tx)
 		return;
 	zsipi_ua_enter(ua);
-	/* §13.3.1.4: T1, 2*T1 ... capped at T2. */
-	zsip_txn_respond(c->retx_tx, c->out, c->out_len, now);
+	/* §13.3.1.4: T1, 2*T1 ... capped at T2; the transaction still
+	 * holds the 2xx (its last response). */
+	zsip_txn_respond(c->retx_tx, c->retx_tx->out, c->retx_tx->out_len, now);
 	c->retx_ms = c->retx_ms * 2 < ua->s->t2 ? c->retx_ms * 2 : ua->s->t2;
 	zsipi_call_timer(c, &c->t_retx, now + c->retx_ms, uas_retx);
 	zsipi_ua_leave(ua);
@@ -136,7 +137,6 @@ int zsipi_uas_send(struct zsip_call *c, struct zsip_txn *tx, int status, const c
 	 * UAS's route set is exactly those values, in order. */
 	if (tx == c->inv && d->routes.len && status > 100 && status < 300)
 		f[nf++] = (struct zsip_field){ ZSIP_STR("Record-Route"), zsipi_dlg_str(d, d->routes) };
-	nf += zsipi_split_fields((struct zsip_str){ hdrs, (size_t)n }, f + nf, 8);
 	if (body.len)
 		f[nf++] = (struct zsip_field){ ZSIP_STR("Content-Type"),
 					       zsip_str_c(ctype ? ctype : "application/sdp") };
@@ -147,14 +147,15 @@ int zsipi_uas_send(struct zsip_call *c, struct zsip_txn *tx, int status, const c
 	};
 	/* Built by the transaction from the fields it kept of the request:
 	 * no second parse of the INVITE. */
-	int rc = zsip_txn_reply(tx, &resp, now);
+	/* Our own header lines go as written: made of checked parts. */
+	int rc = zsipi_txn_reply(tx, &resp, (struct zsip_str){ hdrs, (size_t)n }, now);
 	if (rc < 0 || status < 200 || status >= 300)
 		return rc;
-	/* §13.3.1.4: we own the 2xx until its ACK; the transaction holds the
-	 * bytes it just sent. */
-	rc = zsipi_call_keep_out(c, tx->out, tx->out_len, tx->cseq);
-	if (rc < 0)
-		return rc;
+	/* §13.3.1.4: we retransmit the 2xx until its ACK, from the bytes the
+	 * transaction keeps (it lives 64*T1 in Accepted, RFC 6026 §7.1; past
+	 * that nothing retransmits). */
+	zsipi_call_free_out(c);
+	c->out_cseq = tx->cseq;
 	c->flags |= CALL_WAIT_ACK;
 	c->retx_tx = tx;
 	/* Over any transport: a proxy on the way may use UDP (§13.3.1.4). */
