@@ -1,5 +1,6 @@
 /* Fuzz target: the parser's fast byte scanners (src/msg/scan.h) against
- * their byte-by-byte references.
+ * their byte-by-byte references, and the fast Via parser against the full
+ * one (zsipi_via_next_ref, src/msg/hdrval.c).
  *
  * Oracle: on every input, from each of its first 64 offsets and from the
  * start of each of its lines, each fast form (SWAR, and SSE2 where built)
@@ -8,7 +9,9 @@
  * any read past the end. */
 #include <string.h>
 
+#include "../tests/support/msgcmp.c"
 #include "fuzz_check.h"
+#include "msg/hv.h"
 #include "msg/scan.h"
 
 typedef const char *(*scan_fn)(const char *, const char *);
@@ -53,6 +56,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef __SSE2__
 		agree_line("line sse2", zsipi_scan_line_sse2, p, end);
 #endif
+	}
+	/* the input as a Via value, and from just past its first space (where
+	 * a message's "Via:" would leave it) */
+	for (const char *q = buf;;) {
+		struct zsip_via fast, ref;
+		const char *fn = NULL, *rn = NULL;
+		int frc = zsipi_via_next(&fast, q, end, &fn), rrc = zsipi_via_next_ref(&ref, q, end, &rn);
+		if (frc != rrc || (rrc == 0 && (fn != rn || !msgcmp_via_same(&fast, &ref))))
+			FUZZ_FAIL("via over %td bytes: rc %d, want %d", end - q, frc, rrc);
+		if (q != buf || !(q = memchr(buf, ' ', size)))
+			break;
+		q++;
 	}
 	/* and every line of it, as the header loop walks them */
 	for (const char *q = buf; q < end;) {

@@ -14,7 +14,9 @@
 
 #include <cmocka.h>
 
+#include "msg/hv.h"
 #include "msg/lex.h"
+#include "support/msgcmp.h"
 #include "zsip/msg.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -714,6 +716,54 @@ static void test_via_forms_rfc3261_20_42(void **state)
 	}
 }
 
+/* zsipi_via_next and its reference zsipi_via_next_ref on n bytes of s. */
+static void via_agree(const char *s, size_t n)
+{
+	char *b = exact(s, n);
+	struct zsip_via fast, ref;
+	const char *fn = NULL, *rn = NULL;
+	int frc = zsipi_via_next(&fast, b, b + n, &fn), rrc = zsipi_via_next_ref(&ref, b, b + n, &rn);
+	if (frc != rrc || (rrc == 0 && (fn != rn || !msgcmp_via_same(&fast, &ref))))
+		fail_msg("fast Via parser differs on \"%.*s\": rc %d/%d", (int)n, s, frc, rrc);
+	free(b);
+}
+
+/* The fast path for the usual Via shape reads every value as the full
+ * parser does (RFC 3261 §20.42, §25.1): each case, each of its prefixes,
+ * and each with one byte replaced by a separator, LWS or a digit at every
+ * position (the edges of the shape). */
+static void test_via_fast_path_agrees_with_reference_rfc3261_20_42(void **state)
+{
+	(void)state;
+	static const char *const more[] = {
+		"SIP/2.0/UDP 198.51.100.23:5060;rport;branch=z9hG4bK776asdhds",
+		"SIP/2.0/TCP h;rport=1;rport;branch=a;branch=b;received=1.2.3.4;ttl=3;maddr=x.y",
+		"SIP/2.0/UDP h;rport;rport=5060",
+		"SIP/2.0/UDP 1.2.3.4;received=[::1];maddr=[::1]",
+		"SIP/2.0/UDP h;ttl=256;branch=x",
+		"SIP/2.0/UDP a.b:65536;branch=x",
+		"SIP/2.0/UDP a.b:00000000000000000000005060;branch=x",
+		"SIP/2.0/UDP h,SIP/2.0/UDP g;branch=x",
+	};
+	static const char subst[] = " \t\r\n;=,:\"[].0a-/%";
+	char buf[256];
+	for (size_t i = 0; i < sizeof via_cases / sizeof via_cases[0] + sizeof more / sizeof more[0]; i++) {
+		size_t nv = sizeof via_cases / sizeof via_cases[0];
+		const char *in = i < nv ? via_cases[i].in : more[i - nv];
+		size_t n = strlen(in);
+		assert_true(n < sizeof buf);
+		for (size_t k = 0; k <= n; k++)
+			via_agree(in, k);
+		for (size_t at = 0; at < n; at++) {
+			for (size_t c = 0; c < sizeof subst - 1; c++) {
+				memcpy(buf, in, n);
+				buf[at] = subst[c];
+				via_agree(buf, n);
+			}
+		}
+	}
+}
+
 /* RFC 4475 §3.1.2.1: the Via of badinv01 as the message parser sees it. */
 static void test_via_list_with_stray_separators_rfc4475_3_1_2_1(void **state)
 {
@@ -1055,6 +1105,7 @@ int main(void)
 		cmocka_unit_test(test_nameaddr_quoted_pair_nul_rfc4475_3_1_1_2),
 		cmocka_unit_test(test_contact_forms_rfc3261_20_10),
 		cmocka_unit_test(test_via_forms_rfc3261_20_42),
+		cmocka_unit_test(test_via_fast_path_agrees_with_reference_rfc3261_20_42),
 		cmocka_unit_test(test_via_list_with_stray_separators_rfc4475_3_1_2_1),
 		cmocka_unit_test(test_cseq_forms_rfc3261_20_16),
 		cmocka_unit_test(test_uint_parse_rfc3261_25_1),

@@ -441,16 +441,88 @@ int zsip_via_parse(struct zsip_via *via, struct zsip_str value)
 	return rc < 0 || next != end ? ZSIP_EVIA : 0;
 }
 
-/* Parses the Via value at p and stops at the ',' that ends it (a ',' can
- * only stand in a quoted string inside one), so that a Via field with many
- * values is read in one pass. *next: end, or the byte after the ','. */
-int zsipi_via_next(struct zsip_via *via, const char *p, const char *end, const char **next)
+/* field by field: a memset of the whole struct costs more here */
+static inline void via_clear(struct zsip_via *via)
 {
-	/* field by field: a memset of the whole struct costs more here */
 	via->protocol = via->version = via->transport = via->host = via->params = absent;
 	via->branch = via->received = via->rport = via->maddr = via->ttl = absent;
 	via->port = 0;
 	via->host_type = 0;
+}
+
+/* The Via nearly every message has: "SIP/2.0/", a transport, one SP, the
+ * host, maybe ":" port, then parameters, each a name or name=token, with no
+ * LWS, quote or ',' anywhere else. On that shape it makes the checks that
+ * zsipi_via_next_ref makes, in one pass with no LWS to skip; on any other it
+ * returns 0, having written only fields of via, for the full parser to read
+ * the value again from the start. */
+static int via_fast(struct zsip_via *via, const char *p, const char *end, const char **next)
+{
+	uint64_t word, sip20;
+	memcpy(&sip20, "SIP/2.0/", 8);
+	if (end - p <= 8)
+		return 0;
+	memcpy(&word, p, 8);
+	if (word != sip20)
+		return 0;
+	const char *t = p + 8, *s = zsipi_span(t, end, ZSIPI_C_TOKEN);
+	if (s == t || s == end || *s != ' ')
+		return 0;
+	via->protocol = slice(p, p + 3);
+	via->version = slice(p + 4, p + 7);
+	via->transport = slice(t, s);
+	p = ++s;
+	int ht = zsipi_host_parse(p, end, &p);
+	if (ht < 0)
+		return 0;
+	via->host = slice(s, p);
+	via->host_type = (uint8_t)ht;
+	if (p < end && *p == ':') {
+		uint64_t v;
+		if (!(p = zsipi_digits(p + 1, end, 65535, &v)))
+			return 0;
+		via->port = (uint16_t)v;
+	}
+	*next = end;
+	if (p == end)
+		return 1;
+	if (*p != ';')
+		return 0;
+	const char *params = p + 1;
+	do {
+		const char *n = ++p;
+		p = zsipi_span(p, end, ZSIPI_C_TOKEN);
+		if (p == n)
+			return 0;
+		struct zsip_str v = absent;
+		if (p < end && *p == '=') {
+			const char *vs = ++p;
+			p = zsipi_span(p, end, ZSIPI_C_TOKEN);
+			if (p == vs)
+				return 0;
+			v = slice(vs, p);
+		}
+		if ((p < end && *p != ';') || via_param(via, slice(n, v.p ? v.p - 1 : p), v, 0) < 0)
+			return 0;
+	} while (p < end);
+	via->params = slice(params, end);
+	return 1;
+}
+
+int zsipi_via_next(struct zsip_via *via, const char *p, const char *end, const char **next)
+{
+	via_clear(via);
+	if (via_fast(via, p, end, next))
+		return 0;
+	return zsipi_via_next_ref(via, p, end, next);
+}
+
+/* Parses the Via value at p and stops at the ',' that ends it (a ',' can
+ * only stand in a quoted string inside one), so that a Via field with many
+ * values is read in one pass. *next: end, or the byte after the ','. */
+int zsipi_via_next_ref(struct zsip_via *via, const char *p, const char *end, const char **next)
+{
+	via_clear(via);
 	const char *s;
 	p = zsipi_skip_lws(p, end);
 	*next = end;

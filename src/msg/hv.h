@@ -26,5 +26,8 @@ struct zsip_via;
 /* Parses the Via value at p up to the ',' that ends it or end; *next gets
  * end or the start of the next value. Returns 0 or ZSIP_EVIA. */
 int zsipi_via_next(struct zsip_via *via, const char *p, const char *end, const char **next);
+/* The same without the fast path for the usual shape: the reference that
+ * zsipi_via_next is held to (tests/test_hdrval.c, fuzz/fuzz_scan.c). */
+int zsipi_via_next_ref(struct zsip_via *via, const char *p, const char *end, const char **next);
 
 #endif

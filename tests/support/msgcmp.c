@@ -164,3 +164,18 @@ int msgcmp(const struct zsip_msg *a, const struct zsip_msg *b, unsigned flags,
 		return say(why, cap, "body bytes differ");
 	return 0;
 }
+
+static int same_slice(struct zsip_str a, struct zsip_str b)
+{
+	return a.p == b.p && a.len == b.len;
+}
+
+int msgcmp_via_same(const struct zsip_via *a, const struct zsip_via *b)
+{
+	return same_slice(a->protocol, b->protocol) && same_slice(a->version, b->version) &&
+	       same_slice(a->transport, b->transport) && same_slice(a->host, b->host) &&
+	       same_slice(a->params, b->params) && same_slice(a->branch, b->branch) &&
+	       same_slice(a->received, b->received) && same_slice(a->rport, b->rport) &&
+	       same_slice(a->maddr, b->maddr) && same_slice(a->ttl, b->ttl) && a->port == b->port &&
+	       a->host_type == b->host_type;
+}

@@ -34,4 +34,8 @@ int msgcmp_value_eq(struct zsip_str a, struct zsip_str b);
  * when cap is too small. */
 long msgcmp_lws_norm(char *out, size_t cap, struct zsip_str in);
 
+/* 1 when two parsed Via values hold the same slices and numbers (the
+ * fast Via parser against its reference). */
+int msgcmp_via_same(const struct zsip_via *a, const struct zsip_via *b);
+
 #endif
