@@ -15,6 +15,14 @@
 
 /* ----------------------------------------------------------- the writer */
 
+void zsipi_put_short(struct zsipi_wbuf *w, const char *p, size_t n)
+{
+	if (w->len < w->cap)
+		memcpy(w->out + w->len, p, w->cap - w->len);
+	/* Saturate rather than wrap: zsipi_wbuf_end turns it into an error. */
+	w->len = n > SIZE_MAX - w->len ? SIZE_MAX : w->len + n;
+}
+
 void zsipi_put_uint(struct zsipi_wbuf *w, unsigned long v)
 {
 	char d[24];

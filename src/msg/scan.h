@@ -113,23 +113,28 @@ static inline const char *zsipi_scan_line_swar(const char *p, const char *end, c
 /* ---------------------------------------------------------------- SSE2 */
 
 #ifdef __SSE2__
-/* The bytes of x below 0x0e, as a movemask: min(x, 0x0d) == x. */
+/* The bytes of x below 0x0e, as a movemask: max(x, 0x0d) == 0x0d (x is
+ * read once, no copy of it kept). */
 static inline unsigned zsipi_sse2_ctl_(__m128i x)
 {
-	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x0d)), x));
+	const __m128i cr = _mm_set1_epi8(0x0d);
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(x, cr), cr));
 }
 
 /* zsipi_scan_eol_ref, sixteen bytes a step, then the SWAR form. */
 static inline const char *zsipi_scan_eol_sse2(const char *p, const char *end)
 {
-	while (end - p >= 16) {
-		unsigned m = zsipi_sse2_ctl_(_mm_loadu_si128((const __m128i *)(const void *)p));
-		for (; m; m &= m - 1) {
-			const char *q = p + __builtin_ctz(m);
-			if (*q == '\r' || *q == '\n')
-				return q;
-		}
-		p += 16;
+	if (end - p >= 16) {
+		const char *last = end - 16;
+		do {
+			unsigned m = zsipi_sse2_ctl_(_mm_loadu_si128((const __m128i *)(const void *)p));
+			for (; m; m &= m - 1) {
+				const char *q = p + __builtin_ctz(m);
+				if (*q == '\r' || *q == '\n')
+					return q;
+			}
+			p += 16;
+		} while (p <= last);
 	}
 	return zsipi_scan_eol_swar(p, end);
 }

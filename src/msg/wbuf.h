@@ -17,20 +17,20 @@ struct zsipi_wbuf {
 	size_t len;  /* bytes the message needs so far (may exceed cap) */
 };
 
+/* zsipi_put when the piece does not fit whole. */
+void zsipi_put_short(struct zsipi_wbuf *w, const char *p, size_t n);
+
 /* Inline: every message is written in a few dozen pieces, most of them
- * literals whose length the compiler knows. */
+ * literals whose length the compiler knows, so that the copy of a whole
+ * piece becomes a few moves. */
 static inline void zsipi_put(struct zsipi_wbuf *w, const char *p, size_t n)
 {
-	if (w->len < w->cap) {
-		size_t room = w->cap - w->len;
-		memcpy(w->out + w->len, p, n < room ? n : room);
-		if (n <= room) {
-			w->len += n;
-			return;
-		}
+	if (w->len <= w->cap && n <= w->cap - w->len) {
+		memcpy(w->out + w->len, p, n);
+		w->len += n;
+		return;
 	}
-	/* Saturate rather than wrap: zsipi_wbuf_end turns it into an error. */
-	w->len = n > SIZE_MAX - w->len ? SIZE_MAX : w->len + n;
+	zsipi_put_short(w, p, n);
 }
 
 static inline void zsipi_put_str(struct zsipi_wbuf *w, struct zsip_str s)

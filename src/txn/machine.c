@@ -73,12 +73,18 @@ static int send_bytes(struct zsip_txn *tx, const char *buf, size_t len)
 	return zsipi_send(tx->stack, tx->transport, &tx->peer, buf, len);
 }
 
-/* Sends tx->out again (a retransmission). No out yet: nothing to do. */
+static int send_trying(struct zsip_txn *tx);
+
+/* Sends tx->out again (a retransmission), or our 100 Trying, which is not
+ * kept. Nothing sent yet: nothing to do. */
 static int resend_out(struct zsip_txn *tx)
 {
-	if (!tx->out_len)
+	int trying = !tx->out_len && tx->kind == ZSIP_TXN_SERVER_INVITE && tx->status == 100;
+	if (!tx->out_len && !trying)
 		return 0;
 	tx->stack->st.tx_retransmissions++;
+	if (trying)
+		return send_trying(tx);
 	return send_bytes(tx, tx->out, tx->out_len);
 }
 
@@ -160,7 +166,9 @@ static int build_ack(struct zsip_txn *tx, const struct zsip_msg *resp)
 }
 
 /* §17.2.1: the 100 Trying the transaction sends itself, with the
- * request's Timestamp (§8.2.6.1) and no To tag. */
+ * request's Timestamp (§8.2.6.1) and no To tag. Built again from the
+ * request for each retransmission rather than kept: most INVITEs get a
+ * response from the TU before any retransmission. */
 static int send_trying(struct zsip_txn *tx)
 {
 	struct zsip_stack *s = tx->stack;
@@ -172,10 +180,8 @@ static int send_trying(struct zsip_txn *tx)
 					      tx->ncopy, 1, (struct zsip_str){ NULL, 0 }, &r);
 	if (len < 0 || (size_t)len > s->scratch_cap)
 		return 0;
-	if (zsipi_txn_store_out(tx, out, (size_t)len, (struct zsip_str){ NULL, 0 }) != 0)
-		return 0;
 	tx->status = 100;
-	return send_bytes(tx, tx->out, tx->out_len);
+	return send_bytes(tx, out, (size_t)len);
 }
 
 /* ------------------------------------------------ INVITE client, §17.1.1 */
