@@ -120,11 +120,14 @@ static inline enum zsip_hdr_id lookup(const char *p, size_t len, size_t avail)
 	}
 	if (len >= sizeof by_len / sizeof by_len[0] || !by_len[len])
 		return ZSIP_HDR_OTHER;
-	uint64_t w = 0;
-	if (avail >= 8)
+	uint64_t w;
+	if (avail >= 8) {
 		w = ld8(p);
-	else
-		memcpy(&w, p, len);
+	} else {
+		char b[8] = { 0 };
+		memcpy(b, p, len);
+		w = ld8(b);
+	}
 	w |= fold;
 	if (len < 8) {
 		static const unsigned char keep[16] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -300,6 +303,46 @@ static int bad_name(struct zsip_msg *m, const char *name, const char *eol)
 	return fail(m, ZSIP_EHDRLINE, p);
 }
 
+/* The end of the line whose first CR or LF (or end) is eol: returns the
+ * byte after it, or NULL with the error in *err. A CR must start a CRLF: a
+ * bare one is no LWS (RFC 3261 §25.1), and letting it through would let a
+ * value end a line for a peer that splits lines at CR. A bare LF ends a
+ * line, for lenient peers. */
+static inline const char *line_end(struct zsip_msg *m, const char *eol, const char *end, int *err)
+{
+	if (eol == end)
+		return *err = fail(m, ZSIP_ETRUNC, end), NULL;
+	if (*eol != '\r')
+		return eol + 1;
+	if (eol + 1 == end)
+		return *err = fail(m, ZSIP_ETRUNC, end), NULL;
+	if (eol[1] != '\n')
+		return *err = fail(m, ZSIP_EHDRLINE, eol), NULL;
+	return eol + 2;
+}
+
+#if defined(__GNUC__)
+#define RARE __attribute__((noinline, cold))
+#else
+#define RARE
+#endif
+
+/* A value folded onto the line at p, which starts with SP or HT (RFC
+ * 3261 §7.3.1): runs over every such line. Returns the byte after the
+ * last one and sets *vend to its CR or LF; NULL with the error in *err.
+ * Rare, and kept out of the header loop so that the loop's registers stay
+ * its own. */
+RARE static const char *folded(struct zsip_msg *m, const char *p, const char *end, const char **vend,
+			       int *err)
+{
+	do {
+		*vend = zsipi_scan_eol(p, end);
+		if (!(p = line_end(m, *vend, end, err)))
+			return NULL;
+	} while (p < end && (*p == ' ' || *p == '\t'));
+	return p;
+}
+
 /* Reads the header fields from p, which starts a line. On success *body
  * points after the blank line. */
 static int parse_headers(struct parser *ps, const char *p, const char *end, const char **body)
@@ -346,28 +389,16 @@ static int parse_headers(struct parser *ps, const char *p, const char *end, cons
 		if (id == ZSIP_HDR_OTHER && (nlen == 0 || zsipi_span(name, ne, ZSIPI_C_TOKEN) != ne))
 			return bad_name(m, name, colon);
 		/* The value runs to the end of the line and over every following
-		 * line that starts with SP or HT (a fold, RFC 3261 §7.3.1). A CR
-		 * must start a CRLF: a bare one is no LWS (§25.1), and letting it
-		 * through would let a value end a line for a peer that splits
-		 * lines at CR. A bare LF ends a line, for lenient peers. */
-		const char *vstart = colon + 1, *vend;
-		for (;;) {
-			if (eol == end)
-				return fail(m, ZSIP_ETRUNC, end);
-			vend = eol;
-			if (*eol == '\r') {
-				if (eol + 1 == end)
-					return fail(m, ZSIP_ETRUNC, end);
-				if (*++eol != '\n')
-					return fail(m, ZSIP_EHDRLINE, eol - 1);
-			}
-			p = eol + 1;
-			/* SP and HT sort at or below SP: one test for the usual
-			 * case of no fold */
-			if (p >= end || (unsigned char)*p > ' ' || (*p != ' ' && *p != '\t'))
-				break;
-			eol = zsipi_scan_eol(p, end);
-		}
+		 * line that starts with SP or HT (a fold). */
+		const char *vstart = colon + 1, *vend = eol;
+		int rc;
+		if (!(p = line_end(m, eol, end, &rc)))
+			return rc;
+		/* SP and HT sort at or below SP: one test for the usual case of
+		 * no fold */
+		if (p < end && (unsigned char)*p <= ' ' && (*p == ' ' || *p == '\t') &&
+		    !(p = folded(m, p, end, &vend, &rc)))
+			return rc;
 		size_t line_len = (size_t)(p - name);
 		if (line_len > max_len)
 			return fail(m, ZSIP_EHDRTOOLONG, name);
