@@ -74,33 +74,21 @@ static void plan_via(struct zsip_str top, const struct zsip_via *via,
 	memset(p, 0, sizeof(*p));
 	if (!via->received.p && !host_is_src(via->host, src->host) && is_ip(src->host))
 		p->recv_at = top.p + top.len;
-	if (via->rport.p && via->rport.len == 0 && via->params.p) {
-		struct zsip_str c = via->params, name, value;
-		while (zsip_param_next(&c, &name, &value) == 1) {
-			if (!zsip_str_caseeq_c(name, "rport"))
-				continue;
-			if (value.p) {
-				p->rport_at = value.p;
-			} else {
-				p->rport_at = name.p + name.len;
-				p->rport_eq = 1;
-			}
-			break;
-		}
-		/* Only edits inside the top Via value are safe. */
-		if (p->rport_at && (p->rport_at < top.p || p->rport_at > top.p + top.len))
-			p->rport_at = NULL;
-		if (p->rport_at) {
-			char d[6];
-			int n = 0;
-			unsigned v = src->port;
-			do
-				d[n++] = (char)('0' + v % 10);
-			while ((v /= 10) != 0);
-			for (int i = 0; i < n; i++)
-				p->port[i] = d[n - 1 - i];
-			p->port[n] = '\0';
-		}
+	/* A bare rport (an empty slice where its name ends) gets "=" and the
+	 * port; only edits inside the top Via value are safe. */
+	if (via->rport.p && via->rport.len == 0 && via->rport.p >= top.p &&
+	    via->rport.p <= top.p + top.len) {
+		p->rport_at = via->rport.p;
+		p->rport_eq = 1;
+		char d[6];
+		int n = 0;
+		unsigned v = src->port;
+		do
+			d[n++] = (char)('0' + v % 10);
+		while ((v /= 10) != 0);
+		for (int i = 0; i < n; i++)
+			p->port[i] = d[n - 1 - i];
+		p->port[n] = '\0';
 	}
 }
 
@@ -141,14 +129,21 @@ void zsipi_stamp_plan(struct zsipi_stamp *p, const struct zsip_msg *m,
 		      const struct zsip_addr *src)
 {
 	memset(p, 0, sizeof(*p));
-	const struct zsip_hdr *h = zsip_msg_find(m, ZSIP_HDR_VIA);
-	if (!h)
-		return;
-	/* The top Via value: the first comma-separated one of the first field. */
-	struct zsip_str cur = h->value, top;
-	if (zsip_value_next(&cur, &top) != 1)
-		return;
-	plan_via(top, &m->via, src, p);
+	/* The top Via value: from its protocol to the end of its parameters
+	 * (the parser trims what follows them), else the first
+	 * comma-separated value of the first field. */
+	const struct zsip_via *v = &m->via;
+	struct zsip_str top;
+	if (v->protocol.p && v->params.p) {
+		top = (struct zsip_str){ v->protocol.p,
+					 (size_t)(v->params.p + v->params.len - v->protocol.p) };
+	} else {
+		const struct zsip_hdr *h = zsip_msg_find(m, ZSIP_HDR_VIA);
+		struct zsip_str cur = h ? h->value : (struct zsip_str){ NULL, 0 };
+		if (zsip_value_next(&cur, &top) != 1)
+			return;
+	}
+	plan_via(top, v, src, p);
 	p->extra = plan_size(p, src);
 }
 
