@@ -1,6 +1,7 @@
 /* Fuzz target: the parser's fast byte scanners (src/msg/scan.h) against
- * their byte-by-byte references, and the fast Via parser against the full
- * one (zsipi_via_next_ref, src/msg/hdrval.c).
+ * their byte-by-byte references, the fast Via parser against the full one
+ * (zsipi_via_next_ref, src/msg/hdrval.c) and the host parser against its
+ * bound-tested form (zsipi_host_parse_ref, src/msg/uri.c).
  *
  * Oracle: on every input, from each of its first 64 offsets and from the
  * start of each of its lines, each fast form (SWAR, and SSE2 where built)
@@ -68,6 +69,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (q != buf || !(q = memchr(buf, ' ', size)))
 			break;
 		q++;
+	}
+	for (size_t i = 0; i < starts; i++) {
+		const char *fa = NULL, *ra = NULL;
+		int f = zsipi_host_parse(buf + i, end, &fa), r = zsipi_host_parse_ref(buf + i, end, &ra);
+		if (f != r || (r >= 0 && fa != ra))
+			FUZZ_FAIL("host over %td bytes: %d, want %d", end - buf - i, f, r);
 	}
 	/* and every line of it, as the header loop walks them */
 	for (const char *q = buf; q < end;) {

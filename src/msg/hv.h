@@ -21,6 +21,9 @@ int zsipi_ipv6_parse(const char *p, size_t n, uint8_t out[16]);
  * *after to the first byte past the host, or returns -1 when what is
  * there is not a valid host. */
 int zsipi_host_parse(const char *p, const char *end, const char **after);
+/* The same with every IPv4 byte bound-tested: the reference that
+ * zsipi_host_parse is held to (tests/test_uri.c, fuzz/fuzz_scan.c). */
+int zsipi_host_parse_ref(const char *p, const char *end, const char **after);
 
 struct zsip_via;
 /* Parses the Via value at p up to the ',' that ends it or end; *next gets
