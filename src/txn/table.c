@@ -144,9 +144,10 @@ struct zsip_txn *zsipi_match_client(struct zsip_stack *s, struct zsip_str branch
 {
 	if (!branch.p)
 		return NULL;
-	for (struct zsip_txn *tx = bucket(s, zsipi_txn_hash(0, 1, branch, branch)); tx;
-	     tx = tx->hnext) {
-		if (zsipi_is_server(tx) || tx->state == ZSIP_TXN_TERMINATED)
+	uint32_t h = zsipi_txn_hash(0, 1, branch, branch);
+	for (struct zsip_txn *tx = bucket(s, h); tx; tx = tx->hnext) {
+		/* Equal keys hash alike: another hash in the bucket cannot match. */
+		if (tx->hash != h || zsipi_is_server(tx) || tx->state == ZSIP_TXN_TERMINATED)
 			continue;
 		if (zsipi_same_ci(tx->branch, branch) && same_method(tx, cseq->method_id, cseq->method))
 			return tx;
@@ -183,7 +184,8 @@ struct zsip_txn *zsipi_match_server(struct zsip_stack *s, const struct zsip_msg 
 	int ack = m->method_id == ZSIP_METHOD_ACK;
 	uint32_t h = zsipi_txn_hash(1, cookie, m->via.branch, m->call_id);
 	for (struct zsip_txn *tx = bucket(s, h); tx; tx = tx->hnext) {
-		if (!zsipi_is_server(tx) || tx->state == ZSIP_TXN_TERMINATED || tx->cookie != cookie)
+		if (tx->hash != h || !zsipi_is_server(tx) || tx->state == ZSIP_TXN_TERMINATED ||
+		    tx->cookie != cookie)
 			continue;
 		/* An ACK belongs to the INVITE transaction (§17.2.3). */
 		int method_ok = ack ? tx->method_id == ZSIP_METHOD_INVITE
@@ -205,8 +207,8 @@ struct zsip_txn *zsipi_match_cancel(struct zsip_stack *s, const struct zsip_msg 
 	int cookie = zsipi_has_cookie(m->via.branch);
 	uint32_t h = zsipi_txn_hash(1, cookie, m->via.branch, m->call_id);
 	for (struct zsip_txn *tx = bucket(s, h); tx; tx = tx->hnext) {
-		if (tx->kind != ZSIP_TXN_SERVER_INVITE || tx->state == ZSIP_TXN_TERMINATED ||
-		    tx->cookie != cookie)
+		if (tx->hash != h || tx->kind != ZSIP_TXN_SERVER_INVITE ||
+		    tx->state == ZSIP_TXN_TERMINATED || tx->cookie != cookie)
 			continue;
 		if (cookie) {
 			if (zsipi_same_ci(tx->branch, m->via.branch) && same_sent_by(tx, &m->via))
