@@ -156,35 +156,57 @@ static inline const char *zsipi_scan_colon_sse2(const char *p, const char *end)
 	return zsipi_scan_colon_swar(p, end);
 }
 
-/* zsipi_scan_line_ref with one load for the usual line, whose name and
- * ':' lie in its first sixteen bytes: the same word gives the ':' and, when
- * the line is short, its end. */
-static inline const char *zsipi_scan_line_sse2(const char *p, const char *end, const char **colon)
+/* The line at p from the masks of its first n bytes (16 or 32; ctl: bytes
+ * below 0x0e) and of the ':' in its first 16 (col): 1 with *colon and
+ * *eol set as zsipi_scan_line_ref sets them, or 0 when the first 16 bytes
+ * hold no ':' and no line end (a long name, or a line end further on). */
+static inline int zsipi_sse2_line_(const char *p, const char *end, unsigned n, unsigned ctl, unsigned col,
+				   const char **colon, const char **eol)
 {
-	if (end - p >= 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-		unsigned ctl = zsipi_sse2_ctl_(x), eol = 0;
-		unsigned col = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(':')));
-		for (; ctl; ctl &= ctl - 1) {
-			const char *q = p + __builtin_ctz(ctl);
-			if (*q == '\r' || *q == '\n') {
-				eol = ctl & -ctl;
-				break;
-			}
-		}
-		col &= eol ? eol - 1 : 0xffffu;
-		if (col) {
-			*colon = p + __builtin_ctz(col);
-			return eol ? p + __builtin_ctz(eol) : zsipi_scan_eol_sse2(p + 16, end);
-		}
-		if (eol) {
-			*colon = p + __builtin_ctz(eol);
-			return *colon;
+	unsigned e = 0;
+	for (; ctl; ctl &= ctl - 1) {
+		const char *q = p + __builtin_ctz(ctl);
+		if (*q == '\r' || *q == '\n') {
+			e = ctl & -ctl;
+			break;
 		}
 	}
-	const char *c = zsipi_scan_colon_sse2(p, end);
-	*colon = c;
-	return c < end && *c == ':' ? zsipi_scan_eol_sse2(c + 1, end) : c;
+	col &= e ? e - 1 : ~0u;
+	if (col) {
+		*colon = p + __builtin_ctz(col);
+		*eol = e ? p + __builtin_ctz(e) : zsipi_scan_eol_sse2(p + n, end);
+		return 1;
+	}
+	if (e & 0xffffu) {
+		*colon = *eol = p + __builtin_ctz(e);
+		return 1;
+	}
+	return 0;
+}
+
+/* zsipi_scan_line_ref with two loads for the usual line, whose name and
+ * ':' lie in its first 16 bytes (one load when fewer than 32 are left):
+ * the same words give the ':' and, when the line is short, its end. */
+static inline const char *zsipi_scan_line_sse2(const char *p, const char *end, const char **colon)
+{
+	const __m128i c = _mm_set1_epi8(':');
+	const char *eol;
+	if (end - p >= 32) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i y = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+		unsigned ctl = zsipi_sse2_ctl_(x) | zsipi_sse2_ctl_(y) << 16;
+		unsigned col = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, c));
+		if (zsipi_sse2_line_(p, end, 32, ctl, col, colon, &eol))
+			return eol;
+	} else if (end - p >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		if (zsipi_sse2_line_(p, end, 16, zsipi_sse2_ctl_(x),
+				     (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, c)), colon, &eol))
+			return eol;
+	}
+	const char *k = zsipi_scan_colon_sse2(p, end);
+	*colon = k;
+	return k < end && *k == ':' ? zsipi_scan_eol_sse2(k + 1, end) : k;
 }
 #define zsipi_scan_eol zsipi_scan_eol_sse2
 #define zsipi_scan_colon zsipi_scan_colon_sse2
