@@ -146,6 +146,14 @@ int zsipi_msg_move(struct zsip_msg *m, const char *buf, const size_t *at, const 
 	mv(&sh, &m->head);
 	for (unsigned i = 0; i < m->nhdr; i++) {
 		struct zsip_hdr *h = &m->hdr[i];
+		/* A field wholly after the insertions (most of them) moves by
+		 * their total, name and value alike. */
+		size_t off = (size_t)(h->name.p - sh.old);
+		if (n && off > sh.last && h->value.p) {
+			h->name.p = buf + off + total;
+			h->value.p = buf + (size_t)(h->value.p - sh.old) + total;
+			continue;
+		}
 		size_t len0 = h->value.len;
 		mv(&sh, &h->name);
 		mv(&sh, &h->value);
