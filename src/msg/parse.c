@@ -480,6 +480,18 @@ static int check_vias(struct zsip_msg *m)
 	return 0;
 }
 
+/* zsip_uint_parse of a value as the header loop trimmed it, the usual
+ * all-digits case without the call (any other goes to it for the verdict). */
+static inline int uint_value(struct zsip_str v, uint32_t max, uint32_t *out)
+{
+	uint64_t n = 0;
+	const char *e = zsipi_digits(v.p, v.p + v.len, max, &n);
+	if (!e || e != v.p + v.len)
+		return zsip_uint_parse(v, max, out);
+	*out = (uint32_t)n;
+	return 0;
+}
+
 static int check(struct zsip_msg *m)
 {
 	int err = 0;
@@ -514,7 +526,7 @@ static int check(struct zsip_msg *m)
 	m->max_forwards = -1;
 	if ((h = single(m, ZSIP_HDR_MAX_FORWARDS, 0, &err))) {
 		uint32_t mf;
-		if (zsip_uint_parse(h->value, 255, &mf) < 0)
+		if (uint_value(h->value, 255, &mf) < 0)
 			return fail(m, ZSIP_EMAXFWD, h->value.p);
 		m->max_forwards = (int)mf;
 	} else if (err) {
@@ -530,7 +542,7 @@ static int content_length(struct zsip_msg *m, long *out)
 	*out = -1;
 	for (const struct zsip_hdr *h = zsip_msg_find(m, ZSIP_HDR_CONTENT_LENGTH); h; h = zsip_msg_find_next(m, h)) {
 		uint32_t n;
-		if (zsip_uint_parse(h->value, 0xffffffffu, &n) < 0)
+		if (uint_value(h->value, 0xffffffffu, &n) < 0)
 			return fail(m, ZSIP_ECLEN, h->value.p);
 		if (*out >= 0 && (unsigned long)*out != n)
 			return fail(m, ZSIP_ECLEN_DUP, h->name.p);
