@@ -5,7 +5,8 @@
  *
  * Oracle: on every input, from each of its first 64 offsets and from the
  * start of each of its lines, each fast form (SWAR, and SSE2 where built)
- * returns what the reference returns;
+ * returns what the reference returns (the Reason-Phrase scan also with
+ * its end cut short of the readable bytes);
  * the input is copied into a buffer of exactly its size so that ASan sees
  * any read past the end. */
 #include <string.h>
@@ -52,6 +53,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef __SSE2__
 		agree("eol sse2", zsipi_scan_eol_ref, zsipi_scan_eol_sse2, p, end);
 		agree("colon sse2", zsipi_scan_colon_ref, zsipi_scan_colon_sse2, p, end);
+#endif
+#ifdef __SSE2__
+		/* the Reason-Phrase scan: read to the end, judged to a cut */
+		for (const char *e = p; e <= end; e += (end - p) / 3 + 1)
+			if (zsipi_scan_text_sse2(p, e, end) != zsipi_scan_text_ref(p, e))
+				FUZZ_FAIL("text sse2 over %td of %td bytes", e - p, end - p);
 #endif
 		agree_line("line swar", zsipi_scan_line_swar, p, end);
 #ifdef __SSE2__

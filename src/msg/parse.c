@@ -267,7 +267,7 @@ static int parse_request_line(struct zsip_msg *m, const char *p, const char *eol
 /* Status-Line = SIP-Version SP Status-Code SP Reason-Phrase CRLF. The
  * first digit is the class, 1 to 6 (RFC 3261 §7.2: "SIP/2.0 allows six
  * values for the first digit"); a code outside 100-699 has no class. */
-static int parse_status_line(struct zsip_msg *m, const char *p, const char *eol)
+static int parse_status_line(struct zsip_msg *m, const char *p, const char *eol, const char *end)
 {
 	const char *sp = memchr(p, ' ', (size_t)(eol - p));
 	if (!sp)
@@ -284,10 +284,8 @@ static int parse_status_line(struct zsip_msg *m, const char *p, const char *eol)
 	m->reason.len = (size_t)(eol - m->reason.p);
 	/* Reason-Phrase is TEXT-UTF8 / SP / HT: no control characters, and
 	 * DEL (0x7f) is one. */
-	for (const char *r = m->reason.p; r < eol; r++)
-		if (((unsigned char)*r < 0x20 && *r != '\t') || *r == 0x7f)
-			return fail(m, ZSIP_ESTARTLINE, r);
-	return 0;
+	const char *r = zsipi_scan_text(m->reason.p, eol, end);
+	return r < eol ? fail(m, ZSIP_ESTARTLINE, r) : 0;
 }
 
 /* -------------------------------------------------------------- headers */
@@ -582,7 +580,7 @@ int zsip_msg_parse(struct zsip_msg *m, const char *buf, size_t len, const struct
 	int rc;
 	if (end - p > 4 && (p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i' && (p[2] | 0x20) == 'p' && p[3] == '/') {
 		memset(&m->ruri, 0, sizeof m->ruri);
-		rc = parse_status_line(m, p, eol);
+		rc = parse_status_line(m, p, eol, end);
 	} else {
 		rc = parse_request_line(m, p, eol);
 	}

@@ -47,6 +47,15 @@ static inline const char *zsipi_scan_line_ref(const char *p, const char *end, co
 	return c < end && *c == ':' ? zsipi_scan_eol_ref(c + 1, end) : c;
 }
 
+/* The first byte of [p, end) that a Reason-Phrase may not hold: a control
+ * byte other than HT, or DEL (TEXT-UTF8, RFC 3261 §25.1); end when none. */
+static inline const char *zsipi_scan_text_ref(const char *p, const char *end)
+{
+	while (p < end && ((unsigned char)*p >= 0x20 || *p == '\t') && *p != 0x7f)
+		p++;
+	return p;
+}
+
 /* ---------------------------------------------------------------- SWAR */
 
 #define ZSIPI_ONES_ 0x0101010101010101ull
@@ -208,10 +217,33 @@ static inline const char *zsipi_scan_line_sse2(const char *p, const char *end, c
 	*colon = k;
 	return k < end && *k == ':' ? zsipi_scan_eol_sse2(k + 1, end) : k;
 }
+/* zsipi_scan_text_ref, sixteen bytes a step: the bytes between end and
+ * lim (readable, lim >= end) are read and not judged, so that a short
+ * Reason-Phrase is one step. */
+static inline const char *zsipi_scan_text_sse2(const char *p, const char *end, const char *lim)
+{
+	for (; p < end; p += 16) {
+		if (lim - p < 16)
+			return zsipi_scan_text_ref(p, end);
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		const __m128i us = _mm_set1_epi8(0x1f);
+		__m128i c = _mm_cmpeq_epi8(_mm_max_epu8(x, us), us);
+		c = _mm_andnot_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')), c);
+		c = _mm_or_si128(c, _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)));
+		unsigned m = (unsigned)_mm_movemask_epi8(c);
+		if (end - p < 16)
+			m &= (1u << (end - p)) - 1;
+		if (m)
+			return p + __builtin_ctz(m);
+	}
+	return end;
+}
+#define zsipi_scan_text zsipi_scan_text_sse2
 #define zsipi_scan_eol zsipi_scan_eol_sse2
 #define zsipi_scan_colon zsipi_scan_colon_sse2
 #define zsipi_scan_line zsipi_scan_line_sse2
 #else
+#define zsipi_scan_text(p, end, lim) zsipi_scan_text_ref(p, end)
 #define zsipi_scan_eol zsipi_scan_eol_swar
 #define zsipi_scan_colon zsipi_scan_colon_swar
 #define zsipi_scan_line zsipi_scan_line_swar
