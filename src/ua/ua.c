@@ -186,12 +186,11 @@ void zsip_ua_stats(const struct zsip_ua *ua, struct zsip_ua_stats *out)
 
 /* ---------------------------------------------------------------- calls */
 
+/* The transaction table's Call-ID hash (case-sensitive, §20.8; eight
+ * bytes a step). */
 static size_t bucket(const struct zsip_ua *ua, struct zsip_str id)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < id.len; i++)
-		h = (h ^ (unsigned char)id.p[i]) * 16777619u;
-	return h & (ua->nb - 1);
+	return zsipi_txn_hash(1, 0, (struct zsip_str){ NULL, 0 }, id) & (ua->nb - 1);
 }
 
 struct zsip_call *zsipi_call_new(struct zsip_ua *ua, int outgoing, void *user, int *err)
